@@ -1,0 +1,282 @@
+/*
+ * options.c -- popt tables, one per group, and the checks that need more
+ * than one option.  Values that take words (--mode, --sync, --report) or
+ * sizes (-j, -b) are checked here so that a mistake is a usage error (exit
+ * 2) naming the option, before anything else happens.
+ */
+#include <errno.h>
+#include <popt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/options.h"
+#include "engine/engine.h"
+#include "manifest/manifest.h"
+
+#ifndef VERSION
+#define VERSION "0.1.0"
+#endif
+
+enum {
+	OPT_LINE = 1, OPT_FILTER, OPT_MODE, OPT_SYNC, OPT_DEPTH, OPT_REQSIZE, OPT_REPORT,
+	OPT_PROGRESS, OPT_NO_PROGRESS, OPT_VERSION
+};
+
+static struct poptOption target_table[] = {
+	{ "force", '\0', POPT_ARG_NONE, NULL, 'F', "replace an existing non-empty target", NULL },
+	{ "output", 'o', POPT_ARG_STRING, NULL, 'o',
+	  "the target; - is standard output (default: the manifest's output line, "
+	  "else standard output)", "PATH" },
+	{ "patch", '\0', POPT_ARG_NONE, NULL, 'P', "write into an existing target in place", NULL },
+	POPT_TABLEEND
+};
+
+static struct poptOption engine_table[] = {
+	{ "mode", 'm', POPT_ARG_STRING, NULL, OPT_MODE,
+	  "auto (aio for a seekable target without filters, else stream), aio or stream",
+	  "auto|aio|stream" },
+	{ "queue-depth", 'j', POPT_ARG_STRING, NULL, OPT_DEPTH,
+	  "aio requests in flight (default 16)", "N" },
+	{ "request-size", 'b', POPT_ARG_STRING, NULL, OPT_REQSIZE,
+	  "largest single request (default 1M)", "SIZE" },
+	{ "sync", '\0', POPT_ARG_STRING, NULL, OPT_SYNC,
+	  "after the writes, aio_fsync with O_DSYNC (data) or O_SYNC (full)", "none|data|full" },
+	POPT_TABLEEND
+};
+
+static struct poptOption filter_table[] = {
+	{ "filter", 'f', POPT_ARG_STRING, NULL, OPT_FILTER,
+	  "add a filter: xor:HEX, xor:@FILE, hex[:width=N][:upper], gzip[:LEVEL] "
+	  "(stream mode)", "SPEC" },
+	POPT_TABLEEND
+};
+
+static struct poptOption report_table[] = {
+	{ "no-progress", '\0', POPT_ARG_NONE, NULL, OPT_NO_PROGRESS, "never show progress", NULL },
+	{ "progress", '\0', POPT_ARG_NONE, NULL, OPT_PROGRESS,
+	  "show progress on standard error", NULL },
+	{ "quiet", 'q', POPT_ARG_NONE, NULL, 'q', "report only failed fragments and the summary",
+	  NULL },
+	{ "report", '\0', POPT_ARG_STRING, NULL, OPT_REPORT,
+	  "report format (json: JSON Lines)", "text|json|none" },
+	{ "report-file", '\0', POPT_ARG_STRING, NULL, 'R',
+	  "write the report to PATH (default: standard output, or standard error when "
+	  "standard output is the target)", "PATH" },
+	{ "verbose", 'v', POPT_ARG_NONE, NULL, 'v',
+	  "also report every request (its aio_error and aio_return)", NULL },
+	POPT_TABLEEND
+};
+
+static struct poptOption safety_table[] = {
+	{ "allow-overlap", '\0', POPT_ARG_NONE, NULL, 'O',
+	  "let later fragments win over earlier ones", NULL },
+	{ "atomic", '\0', POPT_ARG_NONE, NULL, 'A',
+	  "build in a temporary file beside the target, then rename it over the target",
+	  NULL },
+	{ "confine", '\0', POPT_ARG_STRING, NULL, 'C',
+	  "every source must resolve inside DIR", "DIR" },
+	{ "dry-run", 'n', POPT_ARG_NONE, NULL, 'n',
+	  "parse, check every source, print the plan; write nothing", NULL },
+	{ "verify", '\0', POPT_ARG_NONE, NULL, 'V', "read every written range back and compare",
+	  NULL },
+	POPT_TABLEEND
+};
+
+static struct poptOption table[] = {
+	{ "line", 'e', POPT_ARG_STRING, NULL, OPT_LINE,
+	  "a manifest line given on the command line (repeatable)", "LINE" },
+	{ "version", '\0', POPT_ARG_NONE, NULL, OPT_VERSION, "print the version", NULL },
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, target_table, 0, "Target:", NULL },
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, engine_table, 0, "Engine:", NULL },
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, filter_table, 0, "Filters:", NULL },
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, report_table, 0, "Report:", NULL },
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, safety_table, 0, "Safety:", NULL },
+	POPT_AUTOALIAS
+	POPT_AUTOHELP
+	POPT_TABLEEND
+};
+
+__attribute__((format(printf, 2, 3)))
+static int usage(char **err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(err, fmt, ap) < 0)
+		*err = NULL;
+	va_end(ap);
+	return -1;
+}
+
+/* Index of word in words[], or -1. */
+static int pick(const char *word, const char *const *words)
+{
+	for (int i = 0; words[i]; i++)
+		if (strcmp(word, words[i]) == 0)
+			return i;
+	return -1;
+}
+
+static int push(char ***v, size_t *n, char *s)
+{
+	char **nv = realloc(*v, (*n + 1) * sizeof(**v));
+
+	if (!nv) {
+		free(s);
+		return -1;
+	}
+	nv[(*n)++] = s;
+	*v = nv;
+	return 0;
+}
+
+static int size_arg(const char *name, const char *arg, int64_t lo, int64_t hi, int64_t *out,
+		    char **err)
+{
+	const char *why = parse_number(arg, strlen(arg), out);
+
+	if (why)
+		return usage(err, "%s: %s", name, why);
+	if (*out < lo || *out > hi)
+		return usage(err, "%s: '%s' is out of range", name, arg);
+	return 0;
+}
+
+/* One option with a value; 0 or -1 with *err. */
+static int take(struct options *o, int val, char *arg, char **err)
+{
+	static const char *const modes[] = { "auto", "aio", "stream", NULL };
+	static const char *const syncs[] = { "none", "data", "full", NULL };
+	static const char *const reports[] = { "text", "json", "none", NULL };
+	int64_t n;
+	int rc = 0;
+
+	switch (val) {
+	case OPT_LINE:
+		return push(&o->line, &o->nline, arg);
+	case OPT_FILTER:
+		return push(&o->filter, &o->nfilter, arg);
+	case 'o':
+		free(o->output);
+		o->output = arg;
+		return 0;
+	case 'R':
+		free(o->report_file);
+		o->report_file = arg;
+		return 0;
+	case 'C':
+		free(o->confine);
+		o->confine = arg;
+		return 0;
+	case OPT_MODE:
+		if ((o->mode = pick(arg, modes)) < 0)
+			rc = usage(err, "--mode: '%s' is not one of auto, aio, stream", arg);
+		break;
+	case OPT_SYNC:
+		if ((o->sync = pick(arg, syncs)) < 0)
+			rc = usage(err, "--sync: '%s' is not one of none, data, full", arg);
+		break;
+	case OPT_REPORT:
+		if ((o->report = pick(arg, reports)) < 0)
+			rc = usage(err, "--report: '%s' is not one of text, json, none", arg);
+		break;
+	case OPT_DEPTH:
+		if ((rc = size_arg("--queue-depth", arg, 1, 1024, &n, err)) == 0)
+			o->queue_depth = (unsigned)n;
+		break;
+	case OPT_REQSIZE:
+		if ((rc = size_arg("--request-size", arg, 1, 1 << 30, &n, err)) == 0)
+			o->request_size = (uint64_t)n;
+		break;
+	}
+	free(arg);
+	return rc;
+}
+
+static void flag(struct options *o, int val)
+{
+	switch (val) {
+	case 'F': o->force = 1; break;
+	case 'P': o->patch = 1; break;
+	case 'O': o->allow_overlap = 1; break;
+	case 'A': o->atomic = 1; break;
+	case 'n': o->dry_run = 1; break;
+	case 'V': o->verify = 1; break;
+	case 'v': o->verbose = 1; break;
+	case 'q': o->quiet = 1; break;
+	case OPT_PROGRESS: o->progress = 1; break;
+	case OPT_NO_PROGRESS: o->progress = 0; break;
+	}
+}
+
+static int operands(struct options *o, poptContext pc, char **err)
+{
+	const char *extra;
+
+	o->manifest = poptGetArg(pc);
+	if ((extra = poptGetArg(pc)) != NULL)
+		return usage(err, "one manifest at a time: '%s' follows '%s'", extra, o->manifest);
+	if (!o->manifest && !o->nline)
+		return usage(err, "no manifest: give a MANIFEST file, - for standard input, "
+			     "or -e LINE");
+	if (o->force && o->patch)
+		return usage(err, "--force and --patch exclude each other");
+	if (o->verbose && o->quiet)
+		return usage(err, "--verbose and --quiet exclude each other");
+	return 0;
+}
+
+int options_parse(struct options *o, int argc, const char **argv, char **err)
+{
+	poptContext pc;
+	int val;
+
+	memset(o, 0, sizeof(*o));
+	o->queue_depth = ENGINE_DEFAULT_QUEUE_DEPTH;
+	o->request_size = ENGINE_DEFAULT_REQUEST_SIZE;
+	o->progress = -1;
+	*err = NULL;
+	pc = poptGetContext("aiowrite-cli", argc, argv, table, 0);
+	if (!pc)
+		return usage(err, "%s", strerror(ENOMEM));
+	o->ctx = pc;
+	poptSetOtherOptionHelp(pc, "[OPTION]... MANIFEST\n   or: aiowrite-cli [OPTION]... "
+				   "-e LINE [-e LINE]...");
+	poptReadDefaultConfig(pc, 0);
+	while ((val = poptGetNextOpt(pc)) > 0) {
+		if (val == OPT_VERSION) {
+			printf("aiowrite-cli %s\n", VERSION);
+			return 1;
+		}
+		if (val == OPT_LINE || val == OPT_FILTER || val == 'o' || val == 'R' ||
+		    val == 'C' || val == OPT_MODE || val == OPT_SYNC || val == OPT_REPORT ||
+		    val == OPT_DEPTH || val == OPT_REQSIZE) {
+			if (take(o, val, poptGetOptArg(pc), err) < 0)
+				return -1;
+		} else {
+			flag(o, val);
+		}
+	}
+	if (val < -1)
+		return usage(err, "%s: %s", poptBadOption(pc, POPT_BADOPTION_NOALIAS),
+			     poptStrerror(val));
+	return operands(o, pc, err);
+}
+
+void options_release(struct options *o)
+{
+	for (size_t i = 0; i < o->nline; i++)
+		free(o->line[i]);
+	for (size_t i = 0; i < o->nfilter; i++)
+		free(o->filter[i]);
+	free(o->line);
+	free(o->filter);
+	free(o->output);
+	free(o->report_file);
+	free(o->confine);
+	if (o->ctx)
+		poptFreeContext(o->ctx);
+	memset(o, 0, sizeof(*o));
+}

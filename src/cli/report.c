@@ -1,0 +1,311 @@
+/*
+ * report.c -- the only place that turns results into text.
+ *
+ * Text: a table with one row per fragment (a long list is shortened to its
+ * failures, never dropping one), then a one-line summary.  JSON Lines: the
+ * records of SPEC §6, one object per line, the summary last.  Steps after
+ * the writes (setting the length, the sync) get a record of their own and
+ * count as failed requests when they fail.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/report.h"
+
+#define TEXT_LIST_MAX 200	/* beyond this the text list shows failures only */
+
+const char *errno_name(int err)
+{
+	static char buf[16];
+	const char *name = strerrorname_np(err);
+
+	if (name)
+		return name;
+	snprintf(buf, sizeof(buf), "E%d", err);
+	return buf;
+}
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+
+	if (s[0] >= 0xf8 || len == 0 || len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return len;
+}
+
+/* A JSON string; bytes that are not UTF-8 come out as \u00XX. */
+static void json_string(FILE *out, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n;
+
+	if (!str) {
+		fputs("null", out);
+		return;
+	}
+	n = strlen(str);
+	putc('"', out);
+	for (size_t i = 0; i < n; i++) {
+		size_t len;
+
+		if (s[i] == '"' || s[i] == '\\')
+			fprintf(out, "\\%c", s[i]);
+		else if (s[i] < 0x20 || s[i] == 0x7f)
+			fprintf(out, "\\u%04x", s[i]);
+		else if (s[i] < 0x80)
+			putc(s[i], out);
+		else if ((len = utf8_len(s + i, n - i)) != 0) {
+			fwrite(s + i, 1, len, out);
+			i += len - 1;
+		} else
+			fprintf(out, "\\u%04x", s[i]);
+	}
+	putc('"', out);
+}
+
+static void json_error(FILE *out, int err, const char *message)
+{
+	if (!err) {
+		fputs("\"error\":null,\"message\":null", out);
+		return;
+	}
+	fprintf(out, "\"error\":\"%s\",\"message\":", errno_name(err));
+	json_string(out, message ? message : strerror(err));
+}
+
+int report_open(struct report *rp, const struct options *o, const struct target *t,
+		const struct manifest *m, char **err)
+{
+	memset(rp, 0, sizeof(*rp));
+	rp->format = o->report;
+	rp->verbose = o->verbose;
+	rp->quiet = o->quiet;
+	rp->m = m;
+	if (o->report_file && o->report != REPORT_NONE) {
+		rp->out = fopen(o->report_file, "we");
+		if (!rp->out) {
+			if (asprintf(err, "cannot open report file '%s': %s", o->report_file,
+				     strerror(errno)) < 0)
+				*err = NULL;
+			return -1;
+		}
+		rp->own = 1;
+	} else {
+		rp->out = t->is_stdout ? stderr : stdout;
+	}
+	return 0;
+}
+
+void report_request(void *ctx, const struct request_outcome *q)
+{
+	struct report *rp = ctx;
+	unsigned line = q->tag < rp->m->nfrag ? rp->m->frag[q->tag].line : 0;
+
+	if (!rp->verbose || rp->format == REPORT_NONE)
+		return;
+	if (rp->format == REPORT_JSON)
+		fprintf(rp->out,
+			"{\"type\":\"request\",\"req\":%" PRIu64 ",\"line\":%u,\"offset\":%" PRId64
+			",\"length\":%" PRId64 ",\"aio_error\":%d,\"aio_return\":%" PRId64 "}\n",
+			q->req, line, q->at, q->len, q->err, q->ret);
+	else
+		fprintf(rp->out, "  request %" PRIu64 ": line %u at %#" PRIx64 "+%" PRId64
+			": aio_error %d%s%s%s, aio_return %" PRId64 "\n",
+			q->req, line, (uint64_t)q->at, q->len, q->err, q->err ? " (" : "",
+			q->err ? errno_name(q->err) : "", q->err ? ")" : "", q->ret);
+}
+
+static const char *fragment_message(const struct frag_outcome *f)
+{
+	if (f->err == EIO && f->source_short)
+		return "source ended before its length";
+	return strerror(f->err);
+}
+
+static const char *fragment_result(const struct frag_outcome *f, const struct placed *pf)
+{
+	if (f->err)
+		return errno_name(f->err);
+	if (f->hole)
+		return "hole";
+	if ((int64_t)f->written < pf->len)
+		return "not written";
+	return "ok";
+}
+
+static void text_header(FILE *out)
+{
+	fprintf(out, "%6s  %-4s  %-18s  %12s  %6s  %12s  %s\n", "line", "kind", "offset", "length",
+		"reqs", "written", "result");
+}
+
+static void text_fragment(struct report *rp, size_t i, const struct placed *pf,
+			  const struct frag_outcome *f)
+{
+	const struct fragment *fr = &rp->m->frag[i];
+
+	fprintf(rp->out, "%6u  %-4s  %#-18" PRIx64 "  %12" PRId64 "  %6u  %12" PRIu64 "  %s",
+		fr->line, frag_kind_name(fr->kind), (uint64_t)pf->at, pf->len, f->requests,
+		f->written, fragment_result(f, pf));
+	if (f->err)
+		fprintf(rp->out, ": %s", fragment_message(f));
+	putc('\n', rp->out);
+}
+
+static void json_fragment(struct report *rp, size_t i, const struct placed *pf,
+			  const struct frag_outcome *f)
+{
+	const struct fragment *fr = &rp->m->frag[i];
+
+	fprintf(rp->out,
+		"{\"type\":\"fragment\",\"line\":%u,\"kind\":\"%s\",\"offset\":%" PRId64
+		",\"length\":%" PRId64 ",\"requests\":%u,\"written\":%" PRIu64 ",",
+		fr->line, frag_kind_name(fr->kind), pf->at, pf->len, f->requests, f->written);
+	json_error(rp->out, f->err, f->err ? fragment_message(f) : NULL);
+	fputs("}\n", rp->out);
+}
+
+void report_fragments(struct report *rp, const struct plan *p, const struct engine_result *r)
+{
+	size_t shown = 0, hidden = 0;
+	int shorten = rp->format == REPORT_TEXT && !rp->verbose && p->npf > TEXT_LIST_MAX;
+
+	if (rp->format == REPORT_NONE)
+		return;
+	if (rp->format == REPORT_TEXT && !rp->quiet && p->npf)
+		text_header(rp->out);
+	for (size_t i = 0; i < p->npf; i++) {
+		const struct frag_outcome *f = &r->frag[i];
+
+		if ((rp->quiet || shorten) && !f->err) {
+			hidden += !rp->quiet;
+			continue;
+		}
+		if (rp->format == REPORT_JSON)
+			json_fragment(rp, i, &p->pf[i], f);
+		else
+			text_fragment(rp, i, &p->pf[i], f);
+		shown++;
+	}
+	if (hidden)
+		fprintf(rp->out, "  (%zu more fragments without failures; -v lists every one)\n",
+			hidden);
+}
+
+void report_plan(struct report *rp, const struct plan *p, uint64_t request_size)
+{
+	if (rp->format == REPORT_NONE)
+		return;
+	if (rp->format == REPORT_TEXT)
+		fprintf(rp->out, "%6s  %-4s  %-18s  %12s  %s\n", "line", "kind", "offset", "length",
+			"source");
+	for (size_t i = 0; i < p->npf; i++) {
+		const struct fragment *f = &rp->m->frag[i];
+		const struct placed *pf = &p->pf[i];
+		uint64_t reqs = ((uint64_t)pf->len + request_size - 1) / request_size;
+
+		if (f->kind == FRAG_ZERO)
+			reqs = 0;
+		if (rp->format == REPORT_JSON) {
+			fprintf(rp->out,
+				"{\"type\":\"plan\",\"line\":%u,\"kind\":\"%s\",\"offset\":%" PRId64
+				",\"length\":%" PRId64 ",\"requests\":%" PRIu64,
+				f->line, frag_kind_name(f->kind), pf->at, pf->len, reqs);
+			if (f->kind == FRAG_FILE) {
+				fputs(",\"source\":", rp->out);
+				json_string(rp->out, (const char *)f->bytes);
+				fprintf(rp->out, ",\"skip\":%" PRId64, pf->src_off);
+			}
+			fputs("}\n", rp->out);
+			continue;
+		}
+		fprintf(rp->out, "%6u  %-4s  %#-18" PRIx64 "  %12" PRId64 "  ", f->line,
+			frag_kind_name(f->kind), (uint64_t)pf->at, pf->len);
+		if (f->kind == FRAG_FILE)
+			fprintf(rp->out, "'%s' from %" PRId64 "\n", f->bytes, pf->src_off);
+		else if (f->kind == FRAG_FILL)
+			fprintf(rp->out, "byte %#04x\n", f->byte);
+		else
+			fputs(f->kind == FRAG_ZERO ? "zeros\n" : "bytes\n", rp->out);
+	}
+}
+
+static void json_step(FILE *out, const char *type, const char *what, const struct step_outcome *s)
+{
+	fprintf(out, "{\"type\":\"%s\",\"op\":\"%s\",", type, what);
+	json_error(out, s->err, NULL);
+	fputs("}\n", out);
+}
+
+static void report_steps(struct report *rp, const struct engine_result *r, int sync)
+{
+	const char *sync_op = sync == SYNC_DATA ? "aio_fsync(O_DSYNC)" : "aio_fsync(O_SYNC)";
+
+	if (rp->format == REPORT_JSON) {
+		if (r->truncate.err)
+			json_step(rp->out, "truncate", "ftruncate", &r->truncate);
+		if (r->sync.done)
+			json_step(rp->out, "sync", sync_op, &r->sync);
+		return;
+	}
+	if (r->truncate.err)
+		fprintf(rp->out, "cannot set the target's length: %s (%s)\n",
+			strerror(r->truncate.err), errno_name(r->truncate.err));
+	if (r->sync.done && (r->sync.err || !rp->quiet))
+		fprintf(rp->out, "%s: %s%s%s\n", sync_op, r->sync.err ? errno_name(r->sync.err) : "ok",
+			r->sync.err ? ": " : "", r->sync.err ? strerror(r->sync.err) : "");
+}
+
+void report_summary(struct report *rp, const struct summary *s)
+{
+	if (rp->format == REPORT_NONE)
+		return;
+	if (s->r)
+		report_steps(rp, s->r, s->sync);
+	if (rp->format == REPORT_JSON) {
+		fputs("{\"type\":\"summary\",\"batch\":", rp->out);
+		json_string(rp->out, s->batch);
+		fputs(",\"target\":", rp->out);
+		json_string(rp->out, s->target);
+		fprintf(rp->out,
+			",\"mode\":\"%s\",\"fragments\":%zu,\"requests\":%" PRIu64 ",\"failed\":%" PRIu64
+			",\"bytes_written\":%" PRIu64 ",\"bytes_out\":%" PRIu64
+			",\"seconds\":%.6f,\"exit\":%d%s}\n",
+			s->mode, s->fragments, s->requests, s->failed, s->bytes_written, s->bytes_out,
+			s->seconds, s->exit, s->dry_run ? ",\"dry_run\":true" : "");
+		return;
+	}
+	if (s->dry_run) {
+		fprintf(rp->out, "%s: dry run: %zu fragments, image %" PRId64 " bytes, %" PRIu64
+			" requests planned; %s mode, nothing written\n",
+			s->target, s->fragments, s->image_len, s->requests, s->mode);
+		return;
+	}
+	fprintf(rp->out, "%s: %zu fragments, %" PRIu64 " requests, %" PRIu64 " failed, %" PRIu64
+		" bytes written in %.3f s (%.1f MB/s); %s mode, batch %s\n",
+		s->target, s->fragments, s->requests, s->failed, s->bytes_written, s->seconds,
+		s->seconds > 0 ? (double)s->bytes_written / s->seconds / 1e6 : 0.0, s->mode, s->batch);
+}
+
+int report_close(struct report *rp)
+{
+	int err = 0;
+
+	if (!rp->out)
+		return 0;
+	if (fflush(rp->out) != 0 || ferror(rp->out))
+		err = errno ? errno : EIO;
+	if (rp->own && fclose(rp->out) != 0 && !err)
+		err = errno;
+	rp->out = NULL;
+	return err;
+}

@@ -1,0 +1,49 @@
+/*
+ * report.h -- results into words: text or JSON Lines (SPEC §6).
+ */
+#ifndef REPORT_H
+#define REPORT_H
+
+#include <stdio.h>
+
+#include "cli/options.h"
+#include "engine/engine.h"
+#include "manifest/manifest.h"
+#include "plan/plan.h"
+
+struct report {
+	FILE *out;
+	int own;		/* out was opened for --report-file */
+	int format;		/* enum report_format */
+	int verbose, quiet;
+	const struct manifest *m;
+};
+
+struct summary {
+	const char *batch;	/* the batch id */
+	const char *target;
+	const char *mode;
+	size_t fragments;
+	uint64_t requests, failed, bytes_written, bytes_out;
+	double seconds;
+	int exit;
+	int dry_run;
+	int sync;		/* enum sync_mode */
+	int64_t image_len;
+	const struct engine_result *r;
+};
+
+int report_open(struct report *rp, const struct options *o, const struct target *t,
+		const struct manifest *m, char **err);
+/* The request_hook for -v: one record per request as it completes. */
+void report_request(void *rp, const struct request_outcome *q);
+void report_fragments(struct report *rp, const struct plan *p, const struct engine_result *r);
+void report_plan(struct report *rp, const struct plan *p, uint64_t request_size);
+void report_summary(struct report *rp, const struct summary *s);
+/* 0, or an errno when the report could not be written. */
+int report_close(struct report *rp);
+
+/* "ENOSPC" for ENOSPC. */
+const char *errno_name(int err);
+
+#endif

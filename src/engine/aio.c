@@ -1,0 +1,376 @@
+/*
+ * aio.c -- the aio engine: the batch as POSIX aio_write(3) requests.
+ *
+ * Model.  Each entry is split into requests of at most request_size bytes.
+ * A request lives in a slot from submission until aio_error(3) stops saying
+ * EINPROGRESS; up to queue_depth slots are in flight, and aio_suspend(3)
+ * waits for any of them.  A slot owns a buffer of request_size bytes that is
+ * reused once its request completes: file ranges are pread into it (never
+ * mmap: a source truncated under us must be an error, not SIGBUS), fills are
+ * memset into it; buffer entries are written from where they are.
+ *
+ * A completed request is reported with its aio_error/aio_return.  A short
+ * write is continued from the same slot as a new request for the rest; a
+ * failed one marks its fragment failed and the run goes on, so that every
+ * request has an outcome.
+ *
+ * glibc serves the requests of one descriptor with one worker thread, in
+ * order, so requests are spread round-robin over a few dup(2)s of the
+ * target to keep more than one of them really in flight.
+ *
+ * Zero ranges: left alone when the target may hold holes (a new or
+ * replaced regular file, whose final ftruncate creates them); punched with
+ * fallocate(2) in an existing file or on a block device; written as zeros
+ * where the kernel cannot punch.
+ */
+#include <aio.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine/engine.h"
+
+#define MAX_TARGET_FDS 4
+
+struct slot {
+	struct aiocb cb;
+	unsigned char *buf;	/* request_size bytes, allocated on first need */
+	uint64_t req;
+	uint32_t tag;
+	int busy;
+};
+
+struct aio_run {
+	io_batch *b;
+	const struct target *t;
+	const struct engine_opts *o;
+	struct engine_result *r;
+	struct slot *slot;
+	const struct aiocb **wait; /* the in-flight control blocks */
+	unsigned nslot, inflight;
+	int fd[MAX_TARGET_FDS];
+	unsigned nfd;
+	size_t entry;		/* the next entry to submit from */
+	uint64_t entry_done;	/* bytes of it already submitted */
+	size_t punched;		/* entry + 1 of the last zero range punched */
+	uint64_t nreq;		/* requests numbered so far */
+	unsigned char *zeros;	/* request_size zero bytes */
+};
+
+static struct frag_outcome *outcome_of(struct aio_run *x, uint32_t tag)
+{
+	static struct frag_outcome none;
+
+	return tag < x->r->nfrag ? &x->r->frag[tag] : &none;
+}
+
+static void record(struct aio_run *x, struct slot *s, int err, int64_t ret)
+{
+	struct frag_outcome *f = outcome_of(x, s->tag);
+	struct request_outcome out = {
+		.req = s->req, .tag = s->tag, .at = (int64_t)s->cb.aio_offset,
+		.len = (int64_t)s->cb.aio_nbytes, .err = err, .ret = ret,
+	};
+
+	x->r->requests++;
+	f->requests++;
+	if (err || ret <= 0) {
+		x->r->failed++;
+		if (!f->err)
+			f->err = err ? err : EIO;
+	} else {
+		f->written += (uint64_t)ret;
+		x->r->bytes_written += (uint64_t)ret;
+		x->r->bytes_out += (uint64_t)ret;
+	}
+	if (x->o->hook)
+		x->o->hook(x->o->hook_ctx, &out);
+}
+
+/* A request that failed before it could be submitted (a source read). */
+static void record_unsubmitted(struct aio_run *x, struct slot *s, int err)
+{
+	record(x, s, err, -1);
+	if (err == EIO)
+		outcome_of(x, s->tag)->source_short = 1;
+}
+
+static unsigned char *slot_buffer(struct aio_run *x, struct slot *s)
+{
+	if (!s->buf)
+		s->buf = aligned_alloc(4096, (x->o->request_size + 4095) & ~(uint64_t)4095);
+	return s->buf;
+}
+
+/* Read a whole range of a source; 0, or an errno (EIO when it ended early). */
+static int read_source(int fd, unsigned char *buf, uint64_t n, uint64_t off)
+{
+	while (n) {
+		ssize_t got = pread(fd, buf, n, (off_t)off);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return errno;
+		if (got == 0)
+			return EIO;
+		buf += got;
+		off += (uint64_t)got;
+		n -= (uint64_t)got;
+	}
+	return 0;
+}
+
+/* Punch (or zero) a zero range where the target keeps its old bytes.
+ * 0 when done, 1 when the kernel cannot and zeros must be written, -1 when
+ * it failed (recorded against the fragment). */
+static int punch(struct aio_run *x, const iob_entry *e)
+{
+	int mode = x->t->type == TARGET_REGULAR ? FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE
+						: FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE;
+	int64_t len = (int64_t)e->n;
+
+	/* Past the old end, the final ftruncate supplies the zeros. */
+	if (x->t->type == TARGET_REGULAR && e->at + len > x->t->old_size)
+		len = e->at < x->t->old_size ? x->t->old_size - e->at : 0;
+	if (len == 0 || fallocate(x->fd[0], mode, e->at, len) == 0)
+		return 0;
+	if (errno == EOPNOTSUPP || errno == ENOSYS || errno == EINVAL || errno == ENODEV)
+		return 1;
+	outcome_of(x, e->tag)->err = errno;
+	x->r->failed++;
+	return -1;
+}
+
+/* The next entry with bytes to submit, or NULL when the batch is done. */
+static const iob_entry *next_entry(struct aio_run *x)
+{
+	io_batch *b = x->b;
+
+	for (; x->entry < b->used; x->entry++, x->entry_done = 0) {
+		const iob_entry *e = &b->e[x->entry];
+
+		if (x->entry_done >= e->n)
+			continue;
+		if (e->kind == IOB_ZERO && x->punched != x->entry + 1) {
+			int how = x->t->holes ? 0 : punch(x, e);
+
+			x->punched = x->entry + 1;
+			if (how == 0)
+				outcome_of(x, e->tag)->hole = 1;
+			if (how <= 0)
+				continue;
+		}
+		return e;
+	}
+	return NULL;
+}
+
+/* Set up slot s for the next request; 0, or an errno for a request that
+ * failed before submission (it is then consumed and reported). */
+static int prepare(struct aio_run *x, struct slot *s, const iob_entry *e)
+{
+	uint64_t len = e->n - x->entry_done;
+	int err = 0;
+
+	if (len > x->o->request_size)
+		len = x->o->request_size;
+	memset(&s->cb, 0, sizeof(s->cb));
+	s->cb.aio_fildes = x->fd[s->req % x->nfd];
+	s->cb.aio_offset = (off_t)(e->at + (int64_t)x->entry_done);
+	s->cb.aio_nbytes = len;
+	s->cb.aio_sigevent.sigev_notify = SIGEV_NONE;
+	s->tag = e->tag;
+	switch (e->kind) {
+	case IOB_BUF:
+		s->cb.aio_buf = (void *)(e->buf + x->entry_done);
+		break;
+	case IOB_FILE:
+		if (!slot_buffer(x, s))
+			err = ENOMEM;
+		else
+			err = read_source(e->fd, s->buf, len, e->off + x->entry_done);
+		s->cb.aio_buf = s->buf;
+		break;
+	default:
+		if (e->byte == 0) {
+			s->cb.aio_buf = x->zeros;
+		} else if (!slot_buffer(x, s)) {
+			err = ENOMEM;
+		} else {
+			memset(s->buf, e->byte, len);
+			s->cb.aio_buf = s->buf;
+		}
+	}
+	x->entry_done += len;
+	return err;
+}
+
+static struct slot *free_slot(struct aio_run *x)
+{
+	for (unsigned i = 0; i < x->nslot; i++)
+		if (!x->slot[i].busy)
+			return &x->slot[i];
+	return NULL;
+}
+
+/* Submit slot s; -1 when aio_write is out of resources and must wait. */
+static int submit(struct aio_run *x, struct slot *s)
+{
+	if (aio_write(&s->cb) == 0) {
+		s->busy = 1;
+		x->inflight++;
+		return 0;
+	}
+	if (errno == EAGAIN && x->inflight > 0)
+		return -1;
+	record(x, s, errno, -1);
+	return 0;
+}
+
+static void fill_queue(struct aio_run *x)
+{
+	const iob_entry *e;
+	struct slot *s;
+
+	while (x->inflight < x->nslot && !*x->o->stop && (e = next_entry(x))) {
+		uint64_t done_before = x->entry_done;
+		int err;
+
+		s = free_slot(x);
+		s->req = ++x->nreq;
+		err = prepare(x, s, e);
+		if (err) {
+			record_unsubmitted(x, s, err);
+			continue;
+		}
+		if (submit(x, s) < 0) {
+			x->entry_done = done_before;	/* resubmit when a slot completes */
+			x->nreq--;
+			return;
+		}
+	}
+}
+
+/* A request finished: report it; continue it from the same slot if short. */
+static void complete(struct aio_run *x, struct slot *s)
+{
+	int err = aio_error(&s->cb);
+	ssize_t ret = aio_return(&s->cb);
+
+	s->busy = 0;
+	x->inflight--;
+	record(x, s, err, ret);
+	if (err == 0 && ret > 0 && (size_t)ret < s->cb.aio_nbytes && !*x->o->stop) {
+		s->cb.aio_buf = (char *)s->cb.aio_buf + ret;
+		s->cb.aio_offset += ret;
+		s->cb.aio_nbytes -= (size_t)ret;
+		s->req = ++x->nreq;
+		submit(x, s);
+	}
+}
+
+static void wait_and_collect(struct aio_run *x)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < x->nslot; i++)
+		if (x->slot[i].busy)
+			x->wait[n++] = &x->slot[i].cb;
+	if (aio_suspend(x->wait, (int)n, NULL) < 0 && errno != EINTR && errno != EAGAIN)
+		return;
+	for (unsigned i = 0; i < x->nslot; i++)
+		if (x->slot[i].busy && aio_error(&x->slot[i].cb) != EINPROGRESS)
+			complete(x, &x->slot[i]);
+}
+
+/* An aio_fsync(3) of the target, waited for. */
+static int sync_target(struct aio_run *x)
+{
+	struct aiocb cb = { .aio_fildes = x->fd[0] };
+	const struct aiocb *list[1] = { &cb };
+
+	cb.aio_sigevent.sigev_notify = SIGEV_NONE;
+	if (aio_fsync(x->o->sync == SYNC_DATA ? O_DSYNC : O_SYNC, &cb) < 0)
+		return errno;
+	while (aio_error(&cb) == EINPROGRESS)
+		aio_suspend(list, 1, NULL);
+	if (aio_return(&cb) == 0)
+		return 0;
+	return aio_error(&cb) ? aio_error(&cb) : EIO;
+}
+
+static void finish_target(struct aio_run *x)
+{
+	struct engine_result *r = x->r;
+
+	if (x->t->final_len >= 0 && !*x->o->stop) {
+		r->truncate.done = 1;
+		if (ftruncate(x->fd[0], x->t->final_len) < 0)
+			r->truncate.err = errno;
+	}
+	if (x->o->sync != SYNC_NONE && !*x->o->stop) {
+		r->sync.done = 1;
+		r->sync.err = sync_target(x);
+	}
+}
+
+static int setup(struct aio_run *x)
+{
+	struct aioinit init = { .aio_threads = MAX_TARGET_FDS, .aio_num = 64, .aio_idle_time = 1 };
+
+	x->nslot = x->o->queue_depth;
+	x->slot = calloc(x->nslot, sizeof(*x->slot));
+	x->wait = calloc(x->nslot, sizeof(*x->wait));
+	x->zeros = calloc(1, x->o->request_size);
+	if (!x->slot || !x->wait || !x->zeros)
+		return -1;
+	aio_init(&init);
+	x->fd[0] = x->t->fd;
+	x->nfd = 1;
+	while (x->nfd < MAX_TARGET_FDS && x->nfd < x->nslot) {
+		int fd = fcntl(x->t->fd, F_DUPFD_CLOEXEC, 3);
+
+		if (fd < 0)
+			break;
+		x->fd[x->nfd++] = fd;
+	}
+	return 0;
+}
+
+static void teardown(struct aio_run *x)
+{
+	for (unsigned i = 1; i < x->nfd; i++)
+		close(x->fd[i]);
+	for (unsigned i = 0; x->slot && i < x->nslot; i++)
+		free(x->slot[i].buf);
+	free(x->slot);
+	free(x->wait);
+	free(x->zeros);
+}
+
+static int aio_run(io_batch *b, const struct target *t, const struct engine_opts *o,
+		   struct engine_result *r)
+{
+	struct aio_run x = { .b = b, .t = t, .o = o, .r = r, .entry = b->next };
+	int rc = 0;
+
+	if (setup(&x) < 0) {
+		rc = -1;
+	} else {
+		do {
+			fill_queue(&x);
+			if (x.inflight)
+				wait_and_collect(&x);
+		} while (x.inflight || (!*o->stop && next_entry(&x)));
+		finish_target(&x);
+	}
+	teardown(&x);
+	if (rc < 0)
+		errno = ENOMEM;
+	return rc;
+}
+
+const struct engine_ops engine_aio = { "aio", aio_run };

@@ -1,0 +1,104 @@
+/*
+ * engine.h -- the target, and the engines that write an io_batch into it.
+ *
+ * An engine takes a batch whose entries carry target offsets and fragment
+ * tags, writes it, and fills an engine_result: per-fragment outcomes, and
+ * every request's outcome through a hook (for `-v`).  Engines never print
+ * and never exit; the report turns results into words and an exit status.
+ */
+#ifndef ENGINE_H
+#define ENGINE_H
+
+#include <signal.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "iob.h"
+
+enum target_type {
+	TARGET_NONE,		/* does not exist yet: will be a new regular file */
+	TARGET_REGULAR,
+	TARGET_DEVICE,		/* a block device, or a seekable character device */
+	TARGET_STREAM		/* a pipe, socket, terminal or other unseekable file */
+};
+
+enum sync_mode { SYNC_NONE, SYNC_DATA, SYNC_FULL };
+
+struct target {
+	const char *path;	/* as given; "-" is standard output */
+	int fd;			/* -1 until target_open */
+	int type;		/* enum target_type */
+	int is_stdout;
+	int append;		/* O_APPEND is set: offsets would be ignored */
+	dev_t dev;
+	ino_t ino;
+	int64_t old_size;	/* regular: its length; device: its capacity */
+	int patch;		/* write in place: gaps keep their old bytes */
+	int holes;		/* zero ranges may be left as holes */
+	int64_t final_len;	/* the length to set after the writes, or -1 */
+};
+
+/* Learn what the target is without creating or changing anything. */
+int target_probe(struct target *t, const char *path, char **err);
+/* Check the target against the options and open it (creating or truncating
+ * it as --force says); decides patch, holes and final_len.  0 or -1, *err. */
+int target_open(struct target *t, int force, int patch, int64_t image_len, int64_t size,
+		char **err);
+void target_close(struct target *t);
+
+/* One request's outcome, as aio_error(3) and aio_return(3) gave it. */
+struct request_outcome {
+	uint64_t req;		/* 1-based request number */
+	uint32_t tag;		/* the fragment index */
+	int64_t at, len;
+	int err;		/* aio_error: 0 or an errno */
+	int64_t ret;		/* aio_return */
+};
+
+typedef void (*request_hook)(void *ctx, const struct request_outcome *r);
+
+struct frag_outcome {
+	uint64_t written;
+	uint32_t requests;
+	int err;		/* the first error, or 0 */
+	uint8_t hole;		/* a zero range left as a hole or punched */
+	uint8_t source_short;	/* err is EIO because the source ended early */
+};
+
+/* A step after the writes: setting the length, or the sync. */
+struct step_outcome {
+	int done;		/* the step was attempted */
+	int err;
+};
+
+struct engine_result {
+	struct frag_outcome *frag; /* indexed by tag; sized by the caller */
+	size_t nfrag;
+	uint64_t requests, failed;
+	uint64_t bytes_written;	/* image bytes written */
+	uint64_t bytes_out;	/* bytes that reached the target */
+	struct step_outcome truncate, sync;
+	int signal;		/* the signal that stopped the run, or 0 */
+};
+
+struct engine_opts {
+	unsigned queue_depth;
+	uint64_t request_size;
+	int sync;		/* enum sync_mode */
+	request_hook hook;	/* called for every request, or NULL */
+	void *hook_ctx;
+	volatile sig_atomic_t *stop; /* set by a signal handler: stop submitting */
+};
+
+struct engine_ops {
+	const char *name;
+	int (*run)(io_batch *b, const struct target *t, const struct engine_opts *o,
+		   struct engine_result *r);
+};
+
+extern const struct engine_ops engine_aio;
+
+#define ENGINE_DEFAULT_QUEUE_DEPTH 16
+#define ENGINE_DEFAULT_REQUEST_SIZE (1u << 20)
+
+#endif

@@ -1,0 +1,92 @@
+/*
+ * iob.h -- the io_batch library: a queue of buffers, file ranges and fills
+ * to be written out in order, modeled on libowfat's iob_* API.
+ *
+ * A batch is a list of entries.  Each entry contributes bytes: from memory
+ * (iob_addbuf), from a range of an open file (iob_addfile), or n copies of
+ * one byte (iob_addfill, iob_addzero).  iob_send() writes the rest of the
+ * batch to a descriptor using the cheapest kernel path; iob_write() pushes
+ * it through a callback.  Both consume entries exactly once, in order.
+ *
+ * Project extensions to libowfat's set: every entry also records a target
+ * offset and a caller's tag (iob_place), so an engine that writes at offsets
+ * (the aio engine) can walk b->e[] directly; and fill/zero entries, so that
+ * long runs of one byte never need a buffer of their length.
+ *
+ * Return conventions (libowfat's): add calls return 1 on success and 0 when
+ * out of memory (errno ENOMEM); iob_send/iob_write return the number of
+ * bytes written, 0 when nothing is left, -1 for EAGAIN, -3 for a permanent
+ * error (errno says which).
+ */
+#ifndef IOB_H
+#define IOB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef int64_t (*io_write_callback)(int64_t s, const void *buf, uint64_t n);
+
+enum iob_kind {
+	IOB_BUF,	/* bytes in memory */
+	IOB_FILE,	/* a range of an open file, read with pread */
+	IOB_FILL,	/* n copies of one byte */
+	IOB_ZERO	/* n zero bytes that a writer may leave as a hole */
+};
+
+/* Entry flags: what iob_reset must release. */
+#define IOB_FREE_BUF	0x1u	/* free(buf) */
+#define IOB_CLOSE_FD	0x2u	/* close(fd) */
+
+typedef struct iob_entry {
+	const unsigned char *buf; /* IOB_BUF: the next byte to write */
+	uint64_t off;		/* IOB_FILE: source offset of the next byte */
+	uint64_t n;		/* bytes left in this entry */
+	int64_t at;		/* target offset of the next byte */
+	int fd;			/* IOB_FILE: the source */
+	uint32_t tag;		/* the caller's, from iob_place */
+	uint8_t kind;		/* enum iob_kind */
+	uint8_t flags;		/* IOB_FREE_BUF, IOB_CLOSE_FD */
+	uint8_t byte;		/* IOB_FILL: the byte; IOB_ZERO: 0 */
+	void *owned;		/* IOB_FREE_BUF: the pointer to free */
+} iob_entry;
+
+/* What iob_send moved through which kernel path, in bytes. */
+struct iob_stats {
+	uint64_t copy_file_range;
+	uint64_t sendfile;
+	uint64_t splice;
+	uint64_t writev;
+	uint64_t readwrite;	/* the read+write fallback */
+};
+
+typedef struct io_batch {
+	iob_entry *e;		/* entries e[0..used); e[next..used) are left */
+	size_t used, alloc, next;
+	uint64_t bytesleft;
+	int64_t at;		/* target offset given to the next entry */
+	uint32_t tag;		/* tag given to the next entry */
+	int err;		/* latched permanent error (an errno), or 0 */
+	unsigned char *scratch;	/* staging for file ranges and fills */
+	size_t scratch_size;
+	int scratch_fd;		/* what scratch holds: fd, source offset, */
+	uint64_t scratch_off;	/* length (for IOB_FILE), or fill byte */
+	uint64_t scratch_len;	/* (scratch_fd == -2, byte in scratch_off) */
+	struct iob_stats stats;
+} io_batch;
+
+io_batch *iob_new(int hint_entries);
+int iob_addbuf(io_batch *b, const void *buf, uint64_t n);
+int iob_addbuf_free(io_batch *b, const void *buf, uint64_t n);
+int iob_adds(io_batch *b, const char *s);
+int iob_addfile(io_batch *b, int64_t fd, uint64_t off, uint64_t n);
+int iob_addfile_close(io_batch *b, int64_t fd, uint64_t off, uint64_t n);
+int iob_addfill(io_batch *b, unsigned char c, uint64_t n);
+int iob_addzero(io_batch *b, uint64_t n);
+void iob_place(io_batch *b, int64_t at, uint32_t tag);
+uint64_t iob_bytesleft(const io_batch *b);
+void iob_reset(io_batch *b);
+void iob_free(io_batch *b);
+int64_t iob_send(int64_t s, io_batch *b);
+int64_t iob_write(int64_t s, io_batch *b, io_write_callback cb);
+
+#endif

@@ -1,0 +1,242 @@
+/*
+ * aiowrite-cli -- assemble a file from a manifest of fragments.
+ *
+ * main is the table of contents: options -> manifest -> target (look only)
+ * -> plan -> target (open) -> batch -> engine -> report -> exit status.
+ * Nothing is written before the plan is complete; every error before that
+ * point exits 2 with the target untouched.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <uuid/uuid.h>
+
+#include "cli/options.h"
+#include "cli/report.h"
+#include "engine/engine.h"
+#include "manifest/manifest.h"
+#include "plan/plan.h"
+
+enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	/* A file size limit must be a reported EFBIG, not a kill. */
+	signal(SIGXFSZ, SIG_IGN);
+}
+
+/* Print an error; messages that carry FILE:LINE:COL stand alone. */
+static int complain(const char *msg, int located)
+{
+	fprintf(stderr, "%s%s\n", located ? "" : "aiowrite-cli: ",
+		msg ? msg : strerror(ENOMEM));
+	return EXIT_USAGE;
+}
+
+static int refuse_unsupported(const struct options *o)
+{
+	const char *what = o->atomic	     ? "--atomic"
+			   : o->verify	     ? "--verify"
+			   : o->confine	     ? "--confine"
+			   : o->progress > 0 ? "--progress"
+			   : o->nfilter	     ? "--filter (stream mode)"
+			   : o->mode == MODE_STREAM ? "--mode=stream"
+						    : NULL;
+
+	if (!what)
+		return 0;
+	fprintf(stderr, "aiowrite-cli: %s is not supported by this version\n", what);
+	return -1;
+}
+
+static int load_manifest(struct manifest *m, const struct options *o, char **err)
+{
+	manifest_init(m);
+	if (o->manifest && manifest_add_file(m, o->manifest, err) < 0)
+		return -1;
+	for (size_t i = 0; i < o->nline; i++)
+		if (manifest_add_line(m, o->line[i], err) < 0)
+			return -1;
+	return 0;
+}
+
+/* aio needs a target that takes writes at offsets. */
+static int choose_mode(const struct options *o, const struct target *t)
+{
+	int seekable = t->type != TARGET_STREAM && !t->append;
+
+	if (o->mode == MODE_AIO && !seekable) {
+		fprintf(stderr, "aiowrite-cli: --mode=aio needs a target that can seek; '%s' "
+				"cannot\n", t->path);
+		return -1;
+	}
+	if (o->mode == MODE_AUTO && !seekable) {
+		fprintf(stderr, "aiowrite-cli: '%s' cannot seek, which needs stream mode; "
+				"stream mode is not supported by this version\n", t->path);
+		return -1;
+	}
+	return MODE_AIO;
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static int exit_status(const struct engine_result *r, uint64_t failed)
+{
+	if (r->signal)
+		return 128 + r->signal;
+	return failed ? EXIT_FAILED : EXIT_OK;
+}
+
+struct run {
+	struct options o;
+	struct manifest m;
+	struct target t;
+	struct plan p;
+	struct report rp;
+	struct engine_result r;
+	io_batch *b;
+	char batch_id[37];
+};
+
+static int dry_run(struct run *x)
+{
+	struct summary s = {
+		.batch = x->batch_id, .target = x->t.path, .mode = "aio",
+		.fragments = x->m.nfrag, .dry_run = 1, .image_len = x->p.image_len,
+	};
+
+	for (size_t i = 0; i < x->p.npf; i++)
+		if (x->m.frag[i].kind != FRAG_ZERO)
+			s.requests += ((uint64_t)x->p.pf[i].len + x->o.request_size - 1) /
+				      x->o.request_size;
+	report_plan(&x->rp, &x->p, x->o.request_size);
+	report_summary(&x->rp, &s);
+	return report_close(&x->rp) ? EXIT_FAILED : EXIT_OK;
+}
+
+static int write_image(struct run *x)
+{
+	struct engine_opts eo = {
+		.queue_depth = x->o.queue_depth, .request_size = x->o.request_size,
+		.sync = x->o.sync, .hook = report_request, .hook_ctx = &x->rp, .stop = &stop_signal,
+	};
+	struct summary s = { .batch = x->batch_id, .target = x->t.path, .mode = engine_aio.name,
+			     .fragments = x->m.nfrag, .sync = x->o.sync, .r = &x->r };
+	struct timespec t0;
+
+	x->r.nfrag = x->m.nfrag;
+	x->r.frag = calloc(x->m.nfrag ? x->m.nfrag : 1, sizeof(*x->r.frag));
+	x->b = plan_batch(&x->p, &x->m, 0);
+	if (!x->r.frag || !x->b)
+		return complain(NULL, 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (engine_aio.run(x->b, &x->t, &eo, &x->r) < 0)
+		return complain(strerror(errno), 0);
+	x->r.signal = stop_signal;
+	s.seconds = seconds_since(&t0);
+	s.requests = x->r.requests;
+	s.failed = x->r.failed + (x->r.truncate.err != 0) + (x->r.sync.err != 0);
+	s.bytes_written = x->r.bytes_written;
+	s.bytes_out = x->r.bytes_out;
+	s.exit = exit_status(&x->r, s.failed);
+	report_fragments(&x->rp, &x->p, &x->r);
+	report_summary(&x->rp, &s);
+	if (report_close(&x->rp) && s.exit == EXIT_OK)
+		s.exit = EXIT_FAILED;
+	return s.exit;
+}
+
+static int prepare(struct run *x, char **err)
+{
+	struct plan_opts po = { .allow_overlap = x->o.allow_overlap };
+	const char *path = x->o.output ? x->o.output : "-";
+	uuid_t id;
+
+	if (load_manifest(&x->m, &x->o, err) < 0)
+		return complain(*err, strncmp(*err ? *err : "", "cannot ", 7) != 0);
+	if (!x->o.output && x->m.output)
+		path = x->m.output;
+	if (target_probe(&x->t, path, err) < 0)
+		return complain(*err, 0);
+	if (choose_mode(&x->o, &x->t) < 0)
+		return EXIT_USAGE;
+	po.target_exists = x->t.type != TARGET_NONE;
+	po.target_dev = x->t.dev;
+	po.target_ino = x->t.ino;
+	if (plan_build(&x->p, &x->m, &po, err) < 0)
+		return complain(*err, 1);
+	if (report_open(&x->rp, &x->o, &x->t, &x->m, err) < 0)
+		return complain(*err, 0);
+	uuid_generate_random(id);
+	uuid_unparse_lower(id, x->batch_id);
+	return EXIT_OK;
+}
+
+static int run(struct run *x)
+{
+	char *err = NULL;
+	int rc;
+
+	if (refuse_unsupported(&x->o) < 0)
+		rc = EXIT_USAGE;
+	else if ((rc = prepare(x, &err)) != EXIT_OK)
+		;
+	else if (x->o.dry_run)
+		rc = dry_run(x);
+	else if (target_open(&x->t, x->o.force, x->o.patch, x->p.image_len, x->m.size, &err) < 0)
+		rc = complain(err, 0);
+	else
+		rc = write_image(x);
+	free(err);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct run x = { 0 };
+	char *err = NULL;
+	int rc;
+
+	rc = options_parse(&x.o, argc, (const char **)argv, &err);
+	if (rc != 0) {
+		if (rc < 0) {
+			complain(err, 0);
+			fputs("Try 'aiowrite-cli --help' for more information.\n", stderr);
+		}
+		free(err);
+		options_release(&x.o);
+		return rc < 0 ? EXIT_USAGE : EXIT_OK;
+	}
+	install_signals();
+	rc = run(&x);
+	report_close(&x.rp);
+	iob_free(x.b);
+	target_close(&x.t);
+	plan_release(&x.p);
+	free(x.r.frag);
+	manifest_release(&x.m);
+	options_release(&x.o);
+	return rc;
+}

@@ -1,0 +1,188 @@
+/*
+ * extents.c -- fragments -> sorted, disjoint extents.
+ *
+ * Without --allow-overlap every fragment is one extent and any overlap is an
+ * error naming both lines.  With it, a sweep over the sorted starts keeps
+ * the live fragments in a max-heap by manifest index: at each boundary the
+ * latest line is the one whose bytes land, so "later wins" costs O(n log n)
+ * and at most 2n extents, whatever the layout.  Empty fragments take no room
+ * and never overlap anything.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan/plan_internal.h"
+
+static const struct placed *sort_pf;
+
+static int by_offset(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	if (sort_pf[x].at != sort_pf[y].at)
+		return sort_pf[x].at < sort_pf[y].at ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+/* Indexes of the non-empty fragments, sorted by offset then line. */
+static uint32_t *sorted_fragments(const struct plan *p, size_t *n)
+{
+	uint32_t *order = malloc((p->npf ? p->npf : 1) * sizeof(*order));
+	int sorted = 1;
+
+	*n = 0;
+	if (!order)
+		return NULL;
+	for (size_t i = 0; i < p->npf; i++) {
+		if (p->pf[i].len == 0)
+			continue;
+		if (*n && p->pf[order[*n - 1]].at > p->pf[i].at)
+			sorted = 0;
+		order[(*n)++] = (uint32_t)i;
+	}
+	if (!sorted) {
+		sort_pf = p->pf;
+		qsort(order, *n, sizeof(*order), by_offset);
+	}
+	return order;
+}
+
+static int overlap_error(const struct manifest *m, const struct plan *p, uint32_t a, uint32_t b,
+			 char **err)
+{
+	uint32_t early = a < b ? a : b, late = a < b ? b : a;
+	const struct placed *pe = &p->pf[early], *pl = &p->pf[late];
+
+	return plan_fail(err, m, &m->frag[late],
+			 "'%s' at %#llx..%#llx overlaps line %u ('%s' at %#llx..%#llx); "
+			 "--allow-overlap lets the later line win",
+			 frag_kind_name(m->frag[late].kind), (unsigned long long)pl->at,
+			 (unsigned long long)(pl->at + pl->len - 1), m->frag[early].line,
+			 frag_kind_name(m->frag[early].kind), (unsigned long long)pe->at,
+			 (unsigned long long)(pe->at + pe->len - 1));
+}
+
+static int strict_extents(struct plan *p, const struct manifest *m, const uint32_t *order,
+			  size_t n, char **err)
+{
+	int64_t max_end = 0;
+	uint32_t owner = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct placed *pf = &p->pf[order[i]];
+
+		if (i && pf->at < max_end)
+			return overlap_error(m, p, owner, order[i], err);
+		p->ext[i] = (struct extent){ .at = pf->at, .len = pf->len, .frag = order[i] };
+		max_end = pf->at + pf->len;
+		owner = order[i];
+	}
+	p->next = n;
+	return 0;
+}
+
+/* A max-heap of fragment indexes. */
+struct heap {
+	uint32_t *v;
+	size_t n;
+};
+
+static void heap_push(struct heap *h, uint32_t x)
+{
+	size_t i = h->n++;
+
+	while (i && h->v[(i - 1) / 2] < x) {
+		h->v[i] = h->v[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	h->v[i] = x;
+}
+
+static void heap_pop(struct heap *h)
+{
+	uint32_t x = h->v[--h->n];
+	size_t i = 0;
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= h->n)
+			break;
+		if (c + 1 < h->n && h->v[c + 1] > h->v[c])
+			c++;
+		if (h->v[c] <= x)
+			break;
+		h->v[i] = h->v[c];
+		i = c;
+	}
+	if (h->n)
+		h->v[i] = x;
+}
+
+static void emit(struct plan *p, uint32_t frag, int64_t from, int64_t to)
+{
+	struct extent *last = p->next ? &p->ext[p->next - 1] : NULL;
+
+	if (last && last->frag == frag && last->at + last->len == from) {
+		last->len += to - from;
+		return;
+	}
+	p->ext[p->next++] = (struct extent){
+		.at = from, .len = to - from, .delta = from - p->pf[frag].at, .frag = frag
+	};
+}
+
+static void later_wins_extents(struct plan *p, const uint32_t *order, size_t n, struct heap *h)
+{
+	const struct placed *pf = p->pf;
+	size_t i = 0;
+	int64_t pos = 0;
+
+	while (i < n || h->n) {
+		if (!h->n)
+			pos = pf[order[i]].at;
+		while (i < n && pf[order[i]].at <= pos)
+			heap_push(h, order[i++]);
+		while (h->n && pf[h->v[0]].at + pf[h->v[0]].len <= pos)
+			heap_pop(h);
+		if (!h->n)
+			continue;
+		uint32_t top = h->v[0];
+		int64_t next = pf[top].at + pf[top].len;
+
+		if (i < n && pf[order[i]].at < next)
+			next = pf[order[i]].at;
+		emit(p, top, pos, next);
+		pos = next;
+	}
+}
+
+int plan_extents(struct plan *p, const struct manifest *m, int allow_overlap, char **err)
+{
+	size_t n;
+	uint32_t *order = sorted_fragments(p, &n);
+	int rc = 0;
+
+	if (!order)
+		goto nomem;
+	p->ext = malloc((allow_overlap ? 2 * n + 1 : n + 1) * sizeof(*p->ext));
+	if (!p->ext)
+		goto nomem;
+	if (!allow_overlap) {
+		rc = strict_extents(p, m, order, n, err);
+	} else {
+		struct heap h = { .v = malloc((n + 1) * sizeof(uint32_t)) };
+
+		if (!h.v)
+			goto nomem;
+		later_wins_extents(p, order, n, &h);
+		free(h.v);
+	}
+	free(order);
+	return rc;
+nomem:
+	free(order);
+	*err = strdup(strerror(ENOMEM));
+	return -1;
+}

@@ -1,0 +1,59 @@
+/*
+ * plan.c -- the planner's table of contents: sources, placement, extents.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "plan/plan_internal.h"
+
+int plan_fail(char **err, const struct manifest *m, const struct fragment *f,
+	      const char *fmt, ...)
+{
+	char where[512], *msg = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	frag_where(m, f, where, sizeof(where));
+	if (!msg || asprintf(err, "%s: %s", where, msg) < 0)
+		*err = NULL;
+	free(msg);
+	return -1;
+}
+
+int plan_build(struct plan *p, const struct manifest *m, const struct plan_opts *o, char **err)
+{
+	memset(p, 0, sizeof(*p));
+	*err = NULL;
+	p->npf = m->nfrag;
+	p->pf = calloc(m->nfrag ? m->nfrag : 1, sizeof(*p->pf));
+	if (!p->pf)
+		goto nomem;
+	if (plan_open_sources(p, m, o, err) < 0 || plan_place(p, m, err) < 0 ||
+	    plan_extents(p, m, o->allow_overlap, err) < 0)
+		goto fail;
+	return 0;
+nomem:
+	*err = strdup(strerror(ENOMEM));
+fail:
+	plan_release(p);
+	return -1;
+}
+
+void plan_release(struct plan *p)
+{
+	for (size_t i = 0; i < p->nsrc; i++)
+		if (p->src[i].fd > STDERR_FILENO)
+			close(p->src[i].fd);
+	free(p->src);
+	free(p->pf);
+	free(p->ext);
+	free(p->uuids);
+	memset(p, 0, sizeof(*p));
+}

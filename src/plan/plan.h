@@ -1,0 +1,70 @@
+/*
+ * plan.h -- fragments -> checked, placed, non-overlapping extents.
+ *
+ * The planner opens and checks every source before anything is written
+ * (SPEC §3 invariant 4), resolves each fragment's offset and length, finds
+ * overlaps (or, with allow_overlap, lets the later line win), computes the
+ * image length, and turns the result into an io_batch for an engine.
+ */
+#ifndef PLAN_H
+#define PLAN_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "iob.h"
+#include "manifest/manifest.h"
+
+/* One opened source, shared by every fragment that names the same path. */
+struct source {
+	int fd;
+	int64_t size;
+	int64_t cursor;		/* `file -`: where the next fragment starts */
+	dev_t dev;
+	ino_t ino;
+};
+
+/* Where each fragment landed. */
+struct placed {
+	int64_t at, len;
+	int64_t src_off;	/* FILE: source offset of the fragment's first byte */
+	const unsigned char *bytes; /* DATA, HEX, UUID: the bytes */
+	int32_t src;		/* FILE: index into plan.src, else -1 */
+};
+
+/* A piece of a fragment in the image; extents are sorted and disjoint. */
+struct extent {
+	int64_t at, len;
+	int64_t delta;		/* offset within the fragment's bytes */
+	uint32_t frag;
+};
+
+struct plan_opts {
+	int allow_overlap;
+	int target_exists;	/* the target's identity, to refuse it as a source */
+	dev_t target_dev;
+	ino_t target_ino;
+};
+
+struct plan {
+	struct placed *pf;	/* one per manifest fragment */
+	size_t npf;
+	struct extent *ext;
+	size_t next;
+	struct source *src;
+	size_t nsrc;
+	unsigned char *uuids;	/* 36 bytes per uuid fragment */
+	int64_t image_len;
+};
+
+/* 0, or -1 with *err a malloc'd message ("FILE:LINE:COL: ..."). */
+int plan_build(struct plan *p, const struct manifest *m, const struct plan_opts *o, char **err);
+void plan_release(struct plan *p);
+
+/* The plan as a batch in target order, tagged with fragment indexes.  With
+ * gaps, zero entries fill every gap and the padding up to image_len (tag
+ * PLAN_GAP), so the batch's bytes are the image itself (stream mode). */
+#define PLAN_GAP UINT32_MAX
+io_batch *plan_batch(const struct plan *p, const struct manifest *m, int gaps);
+
+#endif

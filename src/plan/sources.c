@@ -1,0 +1,228 @@
+/*
+ * sources.c -- open and check every `file` source before anything is
+ * written.  Each distinct (origin, path) is opened once and shared, so a
+ * manifest of 100,000 fragments from 1,000 files holds 1,000 descriptors.
+ *
+ * A source must be a regular file or a block device (seekable, known size);
+ * it must not be the target; the range skip+len must lie inside it.  `file -`
+ * is standard input: when that is a regular file, successive `file -`
+ * fragments read successive ranges of it from its current position, as they
+ * would from a stream.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "plan/plan_internal.h"
+
+struct source_table {
+	uint32_t *slot;		/* source index + 1, or 0 when empty */
+	size_t mask;
+	int dirfd[MANIFEST_MAX_ORIGINS];
+	const struct fragment **first; /* the fragment that opened each source */
+};
+
+static uint64_t path_hash(const struct fragment *f)
+{
+	uint64_t h = 1469598103934665603ull ^ f->origin;
+
+	for (uint64_t i = 0; i < f->nbytes; i++)
+		h = (h ^ f->bytes[i]) * 1099511628211ull;
+	return h;
+}
+
+static int same_path(const struct fragment *a, const struct fragment *b)
+{
+	return a->origin == b->origin && a->nbytes == b->nbytes &&
+	       memcmp(a->bytes, b->bytes, a->nbytes) == 0;
+}
+
+static const char *file_type_name(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISFIFO(mode))
+		return "a pipe";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return "not a regular file";
+}
+
+static int origin_dirfd(struct source_table *t, const struct manifest *m, const struct fragment *f)
+{
+	int *fd = &t->dirfd[f->origin];
+
+	if (*fd < 0)
+		*fd = open(m->origin[f->origin].dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return *fd;
+}
+
+/* Fill src from an open descriptor; 0 or -1 with *err. */
+static int check_source(struct source *src, const struct manifest *m, const struct fragment *f,
+			const struct plan_opts *o, char **err)
+{
+	const char *path = (const char *)f->bytes;
+	struct stat st;
+
+	if (fstat(src->fd, &st) < 0)
+		return plan_fail(err, m, f, "cannot stat '%s': %s", path, strerror(errno));
+	src->dev = st.st_dev;
+	src->ino = st.st_ino;
+	if (o->target_exists && st.st_dev == o->target_dev && st.st_ino == o->target_ino)
+		return plan_fail(err, m, f, "'%s' is the target itself", path);
+	if (S_ISREG(st.st_mode)) {
+		src->size = st.st_size;
+	} else if (S_ISBLK(st.st_mode)) {
+		uint64_t bytes;
+
+		if (ioctl(src->fd, BLKGETSIZE64, &bytes) < 0)
+			return plan_fail(err, m, f, "cannot get the size of '%s': %s", path,
+					 strerror(errno));
+		src->size = (int64_t)bytes;
+	} else if (S_ISDIR(st.st_mode)) {
+		return plan_fail(err, m, f, "'%s' is a directory", path);
+	} else {
+		return plan_fail(err, m, f,
+				 "'%s' is %s: reading sources that cannot seek is not supported "
+				 "by this version",
+				 path, file_type_name(st.st_mode));
+	}
+	if (f->bytes[0] == '-' && f->bytes[1] == 0) {
+		off_t pos = lseek(src->fd, 0, SEEK_CUR);
+
+		src->cursor = pos < 0 ? 0 : pos;
+	}
+	return 0;
+}
+
+static int open_source(struct source *src, struct source_table *t, const struct manifest *m,
+		       const struct fragment *f, const struct plan_opts *o, char **err)
+{
+	const char *path = (const char *)f->bytes;
+
+	if (strcmp(path, "-") == 0) {
+		if (m->stdin_used)
+			return plan_fail(err, m, f,
+					 "'file -' reads standard input, which holds the manifest");
+		src->fd = STDIN_FILENO;
+	} else {
+		int dirfd = origin_dirfd(t, m, f);
+
+		if (dirfd < 0 && path[0] != '/')
+			return plan_fail(err, m, f, "cannot open directory '%s': %s",
+					 m->origin[f->origin].dir, strerror(errno));
+		src->fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		if (src->fd < 0)
+			return plan_fail(err, m, f, "cannot open '%s': %s", path, strerror(errno));
+	}
+	return check_source(src, m, f, o, err);
+}
+
+/* The range one fragment takes from its source; sets pf->src_off and len. */
+static int check_range(struct placed *pf, struct source *src, const struct manifest *m,
+		       const struct fragment *f, char **err)
+{
+	const char *path = (const char *)f->bytes;
+	int64_t base = src->cursor, start, avail;
+
+	if (f->skip > src->size - base)
+		return plan_fail(err, m, f, "skip=%lld is past the end of '%s' (%lld bytes)",
+				 (long long)f->skip, path, (long long)(src->size - base));
+	start = base + f->skip;
+	avail = src->size - start;
+	if (f->len >= 0 && f->len > avail)
+		return plan_fail(err, m, f,
+				 "'%s' is too short: skip=%lld len=%lld needs %lld bytes, it has %lld",
+				 path, (long long)f->skip, (long long)f->len,
+				 (long long)f->skip + f->len, (long long)(src->size - base));
+	pf->src_off = start;
+	pf->len = f->len >= 0 ? f->len : avail;
+	if (f->bytes[0] == '-' && f->bytes[1] == 0)
+		src->cursor = start + pf->len;
+	return 0;
+}
+
+static int table_init(struct source_table *t, size_t nfiles)
+{
+	size_t cap = 16;
+
+	while (cap < 2 * nfiles)
+		cap *= 2;
+	t->slot = calloc(cap, sizeof(*t->slot));
+	t->first = calloc(nfiles ? nfiles : 1, sizeof(*t->first));
+	t->mask = cap - 1;
+	for (int i = 0; i < MANIFEST_MAX_ORIGINS; i++)
+		t->dirfd[i] = -1;
+	return t->slot && t->first ? 0 : -1;
+}
+
+static void table_release(struct source_table *t)
+{
+	for (int i = 0; i < MANIFEST_MAX_ORIGINS; i++)
+		if (t->dirfd[i] >= 0)
+			close(t->dirfd[i]);
+	free(t->slot);
+	free(t->first);
+}
+
+/* The source index for f, opening it the first time; -1 with *err. */
+static int32_t find_or_open(struct plan *p, struct source_table *t, const struct manifest *m,
+			    const struct fragment *f, const struct plan_opts *o, char **err)
+{
+	size_t i = path_hash(f) & t->mask;
+
+	for (; t->slot[i]; i = (i + 1) & t->mask)
+		if (same_path(t->first[t->slot[i] - 1], f))
+			return (int32_t)(t->slot[i] - 1);
+	struct source *src = &p->src[p->nsrc];
+
+	src->fd = -1;
+	if (open_source(src, t, m, f, o, err) < 0) {
+		if (src->fd > STDERR_FILENO)
+			close(src->fd);
+		return -1;
+	}
+	t->first[p->nsrc] = f;
+	t->slot[i] = (uint32_t)++p->nsrc;
+	return (int32_t)(p->nsrc - 1);
+}
+
+int plan_open_sources(struct plan *p, const struct manifest *m, const struct plan_opts *o,
+		      char **err)
+{
+	struct source_table t;
+	size_t nfiles = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < m->nfrag; i++)
+		nfiles += m->frag[i].kind == FRAG_FILE;
+	p->src = calloc(nfiles ? nfiles : 1, sizeof(*p->src));
+	if (!p->src || nfiles > UINT32_MAX / 2 || table_init(&t, nfiles) < 0) {
+		*err = strdup(strerror(ENOMEM));
+		return -1;
+	}
+	for (size_t i = 0; i < m->nfrag && rc == 0; i++) {
+		const struct fragment *f = &m->frag[i];
+		int32_t s;
+
+		p->pf[i].src = -1;
+		if (f->kind != FRAG_FILE)
+			continue;
+		s = find_or_open(p, &t, m, f, o, err);
+		if (s < 0)
+			rc = -1;
+		else {
+			p->pf[i].src = s;
+			rc = check_range(&p->pf[i], &p->src[s], m, f, err);
+		}
+	}
+	table_release(&t);
+	return rc;
+}

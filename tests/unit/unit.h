@@ -1,0 +1,62 @@
+/*
+ * unit.h -- the smallest test harness that does the job: CHECK() records a
+ * failure with its place and goes on; unit_done() prints a summary line and
+ * returns the exit status (0 pass, 1 fail, 77 skip, as automake and liburing).
+ */
+#ifndef UNIT_H
+#define UNIT_H
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+static int unit_checks, unit_failures;
+
+#define CHECK(cond) unit_check((cond), #cond, __FILE__, __LINE__)
+#define CHECK_INT(a, b) unit_check_int((int64_t)(a), (int64_t)(b), #a, #b, __FILE__, __LINE__)
+#define CHECK_STR(a, b) unit_check_str((a), (b), #a, __FILE__, __LINE__)
+#define CHECK_MEM(a, b, n) unit_check(memcmp((a), (b), (n)) == 0, "memcmp(" #a ", " #b ")", __FILE__, __LINE__)
+
+static inline int unit_check(int ok, const char *what, const char *file, int line)
+{
+	unit_checks++;
+	if (!ok) {
+		unit_failures++;
+		fprintf(stderr, "%s:%d: check failed: %s\n", file, line, what);
+	}
+	return ok;
+}
+
+static inline int unit_check_int(int64_t a, int64_t b, const char *ea, const char *eb,
+				 const char *file, int line)
+{
+	unit_checks++;
+	if (a != b) {
+		unit_failures++;
+		fprintf(stderr, "%s:%d: %s == %" PRId64 ", expected %s == %" PRId64 "\n",
+			file, line, ea, a, eb, b);
+		return 0;
+	}
+	return 1;
+}
+
+static inline int unit_check_str(const char *a, const char *b, const char *ea,
+				 const char *file, int line)
+{
+	unit_checks++;
+	if (!a || !b || strcmp(a, b) != 0) {
+		unit_failures++;
+		fprintf(stderr, "%s:%d: %s is \"%s\", expected \"%s\"\n", file, line, ea,
+			a ? a : "(null)", b ? b : "(null)");
+		return 0;
+	}
+	return 1;
+}
+
+static inline int unit_done(const char *name)
+{
+	fprintf(stderr, "%s: %d checks, %d failed\n", name, unit_checks, unit_failures);
+	return unit_failures ? 1 : 0;
+}
+
+#endif
