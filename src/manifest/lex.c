@@ -1,0 +1,148 @@
+/*
+ * lex.c -- a manifest line cut into tokens (SPEC §2).
+ *
+ * Blanks are space and tab.  A token is a run of non-blank bytes in which
+ * double-quoted segments may hold blanks and '#'; segments concatenate, so
+ * a"b c"d is "ab cd".  Escapes (\\ \" \n \r \t \0 \xHH) exist inside quotes
+ * only: outside them a backslash is an ordinary byte.  '#' outside quotes
+ * ends the line, even right after a token.
+ *
+ * Each token is unescaped in place: the write pointer never passes the read
+ * pointer, because no escape is shorter than what it stands for.  So the
+ * bytes a fragment needs stay in the manifest's own buffer, and no token
+ * costs an allocation.
+ */
+#include "manifest/parse_internal.h"
+
+#include <stdio.h>
+
+static int is_key_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* Byte classes: what ends an unquoted run, and hex digit values + 1. */
+enum { C_BLANK = 1, C_HASH = 2, C_QUOTE = 4 };
+
+static const unsigned char byte_class[256] = {
+	[' '] = C_BLANK, ['\t'] = C_BLANK, ['#'] = C_HASH, ['"'] = C_QUOTE,
+};
+
+static const unsigned char hex_plus1[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,
+	['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
+int hex_value(unsigned char c)
+{
+	return (int)hex_plus1[c] - 1;
+}
+
+const char *quote_bytes(char *buf, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	size_t i, o = 0;
+
+	for (i = 0; i < n && i < QUOTE_MAX; i++) {
+		if (s[i] >= 0x20 && s[i] < 0x7f)
+			buf[o++] = (char)s[i];
+		else
+			o += (size_t)snprintf(buf + o, QUOTE_BUF - o, "\\x%02x", s[i]);
+	}
+	if (i < n)
+		o += (size_t)snprintf(buf + o, QUOTE_BUF - o, "...");
+	buf[o] = '\0';
+	return buf;
+}
+
+/* The escape at p (p[0] is the backslash, p < end): its byte into *out and
+ * its raw length, or 0 with *e set. */
+static size_t unescape(const struct lexer *lx, const unsigned char *p, unsigned char *out,
+		       struct lex_error *e)
+{
+	int hi, lo;
+
+	switch (p[1]) {
+	case '\\': *out = '\\'; return 2;
+	case '"': *out = '"'; return 2;
+	case 'n': *out = '\n'; return 2;
+	case 'r': *out = '\r'; return 2;
+	case 't': *out = '\t'; return 2;
+	case '0': *out = '\0'; return 2;
+	case 'x':
+		if (lx->end - p >= 4 && (hi = hex_value(p[2])) >= 0 && (lo = hex_value(p[3])) >= 0) {
+			*out = (unsigned char)(hi << 4 | lo);
+			return 4;
+		}
+		e->fault = LEX_XESCAPE;
+		break;
+	default:
+		e->fault = LEX_ESCAPE;
+		e->c = p[1];
+		break;
+	}
+	e->col = (size_t)(p - lx->line) + 1;
+	return 0;
+}
+
+int lex_next(struct lexer *lx, struct token *t, struct lex_error *e)
+{
+	unsigned char *p = lx->pos, *end = lx->end, *w, *k;
+
+	while (p < end && byte_class[*p] == C_BLANK)
+		p++;
+	if (p == end || *p == '#') {
+		lx->pos = end;
+		return 0;
+	}
+	t->p = p;
+	t->col = (size_t)(p - lx->line) + 1;
+	t->quoted = 0;
+	t->keylen = 0;
+	for (k = p; k < end && is_key_char(*k); k++)
+		;
+	if (k > p && k < end && *k == '=')
+		t->keylen = (size_t)(k - p);
+
+	/* Until the first quote, bytes stay where they are. */
+	while (p < end && !byte_class[*p])
+		p++;
+	w = p;
+	while (p < end && !(byte_class[*p] & (C_BLANK | C_HASH))) {
+		unsigned char *open;
+
+		if (*p != '"') {
+			*w++ = *p++;
+			continue;
+		}
+		open = p++;
+		t->quoted = 1;
+		for (;;) {
+			size_t used;
+
+			if (p == end || (*p == '\\' && p + 1 == end)) {
+				e->fault = LEX_UNTERMINATED;
+				e->col = (size_t)(open - lx->line) + 1;
+				return -1;
+			}
+			if (*p == '"') {
+				p++;
+				break;
+			}
+			if (*p != '\\') {
+				*w++ = *p++;
+				continue;
+			}
+			used = unescape(lx, p, w, e);
+			if (!used)
+				return -1;
+			w++;
+			p += used;
+		}
+	}
+	t->n = (size_t)(w - t->p);
+	lx->pos = p;
+	return 1;
+}
