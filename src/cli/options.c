@@ -49,14 +49,14 @@ static struct poptOption engine_table[] = {
 static struct poptOption filter_table[] = {
 	{ "filter", 'f', POPT_ARG_STRING, NULL, OPT_FILTER,
 	  "add a filter: xor:HEX, xor:@FILE, hex[:width=N][:upper], gzip[:LEVEL] "
-	  "(stream mode)", "SPEC" },
+	  "(stream mode; not in this version)", "SPEC" },
 	POPT_TABLEEND
 };
 
 static struct poptOption report_table[] = {
 	{ "no-progress", '\0', POPT_ARG_NONE, NULL, OPT_NO_PROGRESS, "never show progress", NULL },
 	{ "progress", '\0', POPT_ARG_NONE, NULL, OPT_PROGRESS,
-	  "show progress on standard error", NULL },
+	  "show progress on standard error (not in this version)", NULL },
 	{ "quiet", 'q', POPT_ARG_NONE, NULL, 'q', "report only failed fragments and the summary",
 	  NULL },
 	{ "report", '\0', POPT_ARG_STRING, NULL, OPT_REPORT,
@@ -73,14 +73,13 @@ static struct poptOption safety_table[] = {
 	{ "allow-overlap", '\0', POPT_ARG_NONE, NULL, 'O',
 	  "let later fragments win over earlier ones", NULL },
 	{ "atomic", '\0', POPT_ARG_NONE, NULL, 'A',
-	  "build in a temporary file beside the target, then rename it over the target",
-	  NULL },
+	  "build in a temporary file beside the target, then rename it over the target "
+	  "(not in this version)", NULL },
 	{ "confine", '\0', POPT_ARG_STRING, NULL, 'C',
-	  "every source must resolve inside DIR", "DIR" },
+	  "every source must resolve inside DIR (not in this version)", "DIR" },
 	{ "dry-run", 'n', POPT_ARG_NONE, NULL, 'n',
 	  "parse, check every source, print the plan; write nothing", NULL },
-	{ "verify", '\0', POPT_ARG_NONE, NULL, 'V', "read every written range back and compare",
-	  NULL },
+	{ "verify", '\0', POPT_ARG_NONE, NULL, 'V', "read every written range back and compare (not in this version)", NULL },
 	POPT_TABLEEND
 };
 

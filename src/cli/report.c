@@ -118,7 +118,7 @@ void report_request(void *ctx, const struct request_outcome *q)
 			",\"length\":%" PRId64 ",\"aio_error\":%d,\"aio_return\":%" PRId64 "}\n",
 			q->req, line, q->at, q->len, q->err, q->ret);
 	else
-		fprintf(rp->out, "  request %" PRIu64 ": line %u at %#" PRIx64 "+%" PRId64
+		fprintf(rp->out, "  request %" PRIu64 ": line %u at 0x%" PRIx64 "+%" PRId64
 			": aio_error %d%s%s%s, aio_return %" PRId64 "\n",
 			q->req, line, (uint64_t)q->at, q->len, q->err, q->err ? " (" : "",
 			q->err ? errno_name(q->err) : "", q->err ? ")" : "", q->ret);
@@ -142,6 +142,13 @@ static const char *fragment_result(const struct frag_outcome *f, const struct pl
 	return "ok";
 }
 
+/* "0x1000" */
+static const char *hex_offset(char *buf, size_t size, int64_t v)
+{
+	snprintf(buf, size, "0x%" PRIx64, (uint64_t)v);
+	return buf;
+}
+
 static void text_header(FILE *out)
 {
 	fprintf(out, "%6s  %-4s  %-18s  %12s  %6s  %12s  %s\n", "line", "kind", "offset", "length",
@@ -152,9 +159,11 @@ static void text_fragment(struct report *rp, size_t i, const struct placed *pf,
 			  const struct frag_outcome *f)
 {
 	const struct fragment *fr = &rp->m->frag[i];
+	char hex[24];
 
-	fprintf(rp->out, "%6u  %-4s  %#-18" PRIx64 "  %12" PRId64 "  %6u  %12" PRIu64 "  %s",
-		fr->line, frag_kind_name(fr->kind), (uint64_t)pf->at, pf->len, f->requests,
+	fprintf(rp->out, "%6u  %-4s  %-18s  %12" PRId64 "  %6u  %12" PRIu64 "  %s",
+		fr->line, frag_kind_name(fr->kind), hex_offset(hex, sizeof(hex), pf->at), pf->len,
+		f->requests,
 		f->written, fragment_result(f, pf));
 	if (f->err)
 		fprintf(rp->out, ": %s", fragment_message(f));
@@ -203,6 +212,8 @@ void report_fragments(struct report *rp, const struct plan *p, const struct engi
 
 void report_plan(struct report *rp, const struct plan *p, uint64_t request_size)
 {
+	char hex[24];
+
 	if (rp->format == REPORT_NONE)
 		return;
 	if (rp->format == REPORT_TEXT)
@@ -228,12 +239,12 @@ void report_plan(struct report *rp, const struct plan *p, uint64_t request_size)
 			fputs("}\n", rp->out);
 			continue;
 		}
-		fprintf(rp->out, "%6u  %-4s  %#-18" PRIx64 "  %12" PRId64 "  ", f->line,
-			frag_kind_name(f->kind), (uint64_t)pf->at, pf->len);
+		fprintf(rp->out, "%6u  %-4s  %-18s  %12" PRId64 "  ", f->line,
+			frag_kind_name(f->kind), hex_offset(hex, sizeof(hex), pf->at), pf->len);
 		if (f->kind == FRAG_FILE)
 			fprintf(rp->out, "'%s' from %" PRId64 "\n", f->bytes, pf->src_off);
 		else if (f->kind == FRAG_FILL)
-			fprintf(rp->out, "byte %#04x\n", f->byte);
+			fprintf(rp->out, "byte 0x%02x\n", f->byte);
 		else
 			fputs(f->kind == FRAG_ZERO ? "zeros\n" : "bytes\n", rp->out);
 	}

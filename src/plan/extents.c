@@ -55,7 +55,7 @@ static int overlap_error(const struct manifest *m, const struct plan *p, uint32_
 	const struct placed *pe = &p->pf[early], *pl = &p->pf[late];
 
 	return plan_fail(err, m, &m->frag[late],
-			 "'%s' at %#llx..%#llx overlaps line %u ('%s' at %#llx..%#llx); "
+			 "'%s' at 0x%llx..0x%llx overlaps line %u ('%s' at 0x%llx..0x%llx); "
 			 "--allow-overlap lets the later line win",
 			 frag_kind_name(m->frag[late].kind), (unsigned long long)pl->at,
 			 (unsigned long long)(pl->at + pl->len - 1), m->frag[early].line,

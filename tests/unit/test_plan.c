@@ -1,0 +1,245 @@
+/*
+ * test_plan.c -- the planner: offsets (following, at=, at=+N), lengths,
+ * `size`, overlap errors naming both lines, "later wins" against a
+ * brute-force painter, and source checks.
+ */
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "plan/plan.h"
+#include "unit.h"
+
+static char dir[] = "/tmp/test_plan.XXXXXX";
+
+/* Plan text; returns 0 or -1 and keeps the error message. */
+static int plan_text(struct manifest *m, struct plan *p, const char *text, int overlap,
+		     char **err)
+{
+	struct plan_opts o = { .allow_overlap = overlap };
+
+	manifest_init(m);
+	*err = NULL;
+	if (manifest_add_text(m, "t", dir, text, strlen(text), err) < 0)
+		return -2;
+	return plan_build(p, m, &o, err);
+}
+
+static void test_offsets(void)
+{
+	struct manifest m;
+	struct plan p;
+	char *err;
+
+	CHECK_INT(plan_text(&m, &p, "data abc\ndata de at=+2\nfill 1 len=4 at=100\n"
+				    "zero len=3\nuuid\nuuid text at=+0x10\n", 0, &err), 0);
+	CHECK_INT(p.pf[0].at, 0);
+	CHECK_INT(p.pf[1].at, 5);
+	CHECK_INT(p.pf[2].at, 100);
+	CHECK_INT(p.pf[3].at, 104);
+	CHECK_INT(p.pf[4].at, 107);
+	CHECK_INT(p.pf[4].len, 16);
+	CHECK_INT(p.pf[5].at, 139);
+	CHECK_INT(p.pf[5].len, 36);
+	CHECK_INT(p.image_len, 175);
+	CHECK_INT(p.next, 6);
+	plan_release(&p);
+	manifest_release(&m);
+
+	/* size pads the image, and bounds every fragment */
+	CHECK_INT(plan_text(&m, &p, "size 1K\ndata abc at=1000\n", 0, &err), 0);
+	CHECK_INT(p.image_len, 1024);
+	plan_release(&p);
+	manifest_release(&m);
+	CHECK_INT(plan_text(&m, &p, "size 1K\ndata abc at=1022\n", 0, &err), -1);
+	CHECK_STR(err, "t:2:1: fragment ends at 1025, past 'size 1024' (line 1)");
+	free(err);
+	manifest_release(&m);
+
+	/* offsets that would pass INT64_MAX are errors, never wraps */
+	CHECK_INT(plan_text(&m, &p, "zero len=7E at=0x7fffffffffffff00\n", 0, &err), -1);
+	CHECK(err && strstr(err, "t:1:1: fragment at 9223372036854775552 of") != NULL);
+	free(err);
+	manifest_release(&m);
+	CHECK_INT(plan_text(&m, &p, "zero len=7E\nzero len=1 at=+1E\n", 0, &err), -1);
+	CHECK(err && strstr(err, "t:2:1: at=+1152921504606846976 puts the fragment past") != NULL);
+	free(err);
+	manifest_release(&m);
+
+	/* an empty manifest is an empty image */
+	CHECK_INT(plan_text(&m, &p, "# nothing\n", 0, &err), 0);
+	CHECK_INT(p.image_len, 0);
+	CHECK_INT(p.next, 0);
+	plan_release(&p);
+	manifest_release(&m);
+}
+
+static void test_overlap_errors(void)
+{
+	struct manifest m;
+	struct plan p;
+	char *err;
+
+	CHECK_INT(plan_text(&m, &p, "data abcd at=10\ndata xy at=0\nfill 9 len=2 at=13\n", 0, &err), -1);
+	CHECK_STR(err, "t:3:1: 'fill' at 0xd..0xe overlaps line 1 ('data' at 0xa..0xd); "
+		       "--allow-overlap lets the later line win");
+	free(err);
+	manifest_release(&m);
+	/* the earlier line may come later in the target */
+	CHECK_INT(plan_text(&m, &p, "zero len=100 at=50\ndata x at=0\ndata y at=149\n", 0, &err), -1);
+	CHECK(err && strstr(err, "t:3:1: 'data' at 0x95..0x95 overlaps line 1 ('zero' at 0x32..0x95)") == err);
+	free(err);
+	manifest_release(&m);
+	/* touching is not overlapping, and empty fragments overlap nothing */
+	CHECK_INT(plan_text(&m, &p, "data ab at=0\ndata cd at=2\ndata \"\" at=1\nzero len=0 at=0\n", 0, &err), 0);
+	CHECK_INT(p.next, 2);
+	plan_release(&p);
+	manifest_release(&m);
+}
+
+/* Paint fragments in manifest order into owner[] and compare with the
+ * planner's extents: every byte's owner must be the last line covering it. */
+static void test_later_wins_random(void)
+{
+	enum { SPAN = 300 };
+	unsigned seed = 12345;
+
+	for (int iter = 0; iter < 500; iter++) {
+		int owner[SPAN], delta[SPAN], ok = 1, n = 1 + rand_r(&seed) % 12;
+		char text[4096] = "", line[64];
+		int64_t at[16], len[16], end = 0;
+		struct manifest m;
+		struct plan p;
+		char *err;
+
+		for (int i = 0; i < SPAN; i++)
+			owner[i] = -1;
+		for (int i = 0; i < n; i++) {
+			at[i] = rand_r(&seed) % 200;
+			len[i] = rand_r(&seed) % 100;
+			snprintf(line, sizeof(line), "zero len=%lld at=%lld\n", (long long)len[i],
+				 (long long)at[i]);
+			strcat(text, line);
+			for (int64_t b = at[i]; b < at[i] + len[i]; b++) {
+				owner[b] = i;
+				delta[b] = (int)(b - at[i]);
+			}
+			if (at[i] + len[i] > end)
+				end = at[i] + len[i];
+		}
+		if (!CHECK_INT(plan_text(&m, &p, text, 1, &err), 0)) {
+			free(err);
+			manifest_release(&m);
+			continue;
+		}
+		int64_t pos = 0;
+		for (size_t k = 0; k < p.next; k++) {
+			const struct extent *x = &p.ext[k];
+
+			ok &= x->at >= pos && x->len > 0;
+			for (int64_t b = pos; b < x->at; b++)
+				ok &= owner[b] == -1;
+			for (int64_t b = x->at; b < x->at + x->len; b++)
+				ok &= owner[b] == (int)x->frag && delta[b] == x->delta + (b - x->at);
+			/* neighbours of one fragment are merged */
+			if (k)
+				ok &= !(p.ext[k - 1].frag == x->frag && p.ext[k - 1].at + p.ext[k - 1].len == x->at);
+			pos = x->at + x->len;
+		}
+		for (int64_t b = pos; b < SPAN; b++)
+			ok &= owner[b] == -1;
+		ok &= p.image_len == end;
+		if (!CHECK(ok))
+			fprintf(stderr, "layout:\n%s", text);
+		plan_release(&p);
+		manifest_release(&m);
+	}
+}
+
+static void write_file(const char *name, const char *content)
+{
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	CHECK(fd >= 0 && write(fd, content, strlen(content)) == (ssize_t)strlen(content));
+	close(fd);
+}
+
+static void test_sources(void)
+{
+	struct manifest m;
+	struct plan p;
+	char *err, sub[256];
+
+	write_file("ten", "0123456789");
+	snprintf(sub, sizeof(sub), "%s/sub", dir);
+	CHECK(mkdir(sub, 0755) == 0);
+
+	CHECK_INT(plan_text(&m, &p, "file ten skip=3 len=4\nfile ten\nfile ten skip=10\n", 0, &err), 0);
+	CHECK_INT(p.nsrc, 1);			/* one descriptor for one path */
+	CHECK_INT(p.pf[0].src_off, 3);
+	CHECK_INT(p.pf[0].len, 4);
+	CHECK_INT(p.pf[1].len, 10);
+	CHECK_INT(p.pf[2].len, 0);
+	CHECK_INT(p.image_len, 14);
+	plan_release(&p);
+	manifest_release(&m);
+
+	static const struct {
+		const char *text, *err;
+	} bad[] = {
+		{ "file missing\n", "t:1:1: cannot open 'missing': No such file or directory" },
+		{ "data x\nfile sub\n", "t:2:1: 'sub' is a directory" },
+		{ "file ten skip=11\n", "t:1:1: skip=11 is past the end of 'ten' (10 bytes)" },
+		{ "file ten skip=5 len=6\n",
+		  "t:1:1: 'ten' is too short: skip=5 len=6 needs 11 bytes, it has 10" },
+		{ "file /dev/null\n", "t:1:1: '/dev/null' is a character device: reading sources "
+				      "that cannot seek is not supported by this version" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK_INT(plan_text(&m, &p, bad[i].text, 0, &err), -1);
+		CHECK_STR(err, bad[i].err);
+		free(err);
+		manifest_release(&m);
+	}
+	snprintf(sub, sizeof(sub), "%s/ten", dir);
+	unlink(sub);
+	snprintf(sub, sizeof(sub), "%s/sub", dir);
+	rmdir(sub);
+}
+
+static void test_batch(void)
+{
+	struct manifest m;
+	struct plan p;
+	char *err;
+	io_batch *b;
+
+	CHECK_INT(plan_text(&m, &p, "data ab at=4\nfill 7 len=3 at=10\nsize 20\n", 0, &err), 0);
+	b = plan_batch(&p, &m, 0);
+	CHECK(b && b->used == 2 && b->e[0].at == 4 && b->e[1].at == 10 && b->e[1].tag == 1);
+	iob_free(b);
+	b = plan_batch(&p, &m, 1);		/* gaps and padding as zero entries */
+	CHECK(b && iob_bytesleft(b) == 20);
+	CHECK(b && b->used == 5 && b->e[0].tag == PLAN_GAP && b->e[4].at == 13 &&
+	      b->e[4].n == 7 && b->e[4].kind == IOB_ZERO);
+	iob_free(b);
+	plan_release(&p);
+	manifest_release(&m);
+}
+
+int main(void)
+{
+	if (!mkdtemp(dir))
+		return 1;
+	test_offsets();
+	test_overlap_errors();
+	test_later_wins_random();
+	test_sources();
+	test_batch();
+	rmdir(dir);
+	return unit_done("test_plan");
+}
