@@ -13,8 +13,9 @@
  * (the aio engine) can walk b->e[] directly; and fill/zero entries, so that
  * long runs of one byte never need a buffer of their length.
  *
- * Return conventions (libowfat's): add calls return 1 on success and 0 when
- * out of memory (errno ENOMEM); iob_send/iob_write return the number of
+ * Return conventions (libowfat's): add calls return 1 on success and 0 on
+ * failure (errno ENOMEM, EOVERFLOW past INT64_MAX, EINVAL or EBADF for bad
+ * arguments), leaving the batch as it was; iob_send/iob_write return the number of
  * bytes written, 0 when nothing is left, -1 for EAGAIN, -3 for a permanent
  * error (errno says which).
  */
@@ -28,7 +29,7 @@ typedef int64_t (*io_write_callback)(int64_t s, const void *buf, uint64_t n);
 
 enum iob_kind {
 	IOB_BUF,	/* bytes in memory */
-	IOB_FILE,	/* a range of an open file, read with pread */
+	IOB_FILE,	/* a range of an open file (pread, or a kernel copy path) */
 	IOB_FILL,	/* n copies of one byte */
 	IOB_ZERO	/* n zero bytes that a writer may leave as a hole */
 };

@@ -1,0 +1,280 @@
+/*
+ * iob_send.c -- write the rest of a batch to a descriptor, cheapest path first.
+ *
+ * The model: bytes go to s at its current file position, as write(2) would
+ * put them; s is never seeked.  Runs of memory and fill entries leave in one
+ * writev (fills as repeated iovecs over the scratch buffer).  File ranges go
+ * kernel-side: copy_file_range to a regular file, splice to a pipe, sendfile
+ * otherwise or when those refuse, and pread+write through the scratch buffer
+ * when the kernel refuses all of them.  Source offsets are always passed
+ * explicitly, so several entries may share one source fd and its file
+ * position never moves.  No mmap: a truncated source is an error (EIO), not
+ * a SIGBUS.
+ *
+ * Whatever the kernel accepted is consumed at once.  The call goes on until
+ * the batch is empty, s would block, or an error: with bytes already out in
+ * this call it returns their count, and the next call reports the stop.  A
+ * permanent error is latched in b->err; EAGAIN is not.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+
+#include "iob_internal.h"
+
+#ifdef IOV_MAX
+#define IOB_IOV_MAX	IOV_MAX
+#else
+#define IOB_IOV_MAX	1024
+#endif
+
+/* A kernel path said "not for these descriptors": try the next one. */
+#define IOB_REFUSED	INT64_MIN
+
+enum sink_kind { SINK_REG, SINK_PIPE, SINK_OTHER };
+
+/* What one iob_send call learnt about s; found once, on the first file entry. */
+struct sink {
+	int fd;
+	int probed;
+	int kind;	/* enum sink_kind */
+	int nonblock;
+	/* per path: 0 not tried yet, 1 has worked, -1 refused */
+	int cfr, splice, sendfile;
+};
+
+static int sink_probe(struct sink *k)
+{
+	struct stat st;
+	int fl;
+
+	if (fstat(k->fd, &st) < 0)
+		return -errno;
+	fl = fcntl(k->fd, F_GETFL);
+	if (fl < 0)
+		return -errno;
+	k->kind = S_ISREG(st.st_mode) ? SINK_REG :
+		  S_ISFIFO(st.st_mode) ? SINK_PIPE : SINK_OTHER;
+	k->nonblock = !!(fl & O_NONBLOCK);
+	k->probed = 1;
+	return 0;
+}
+
+static int refusal(int err)
+{
+	return err == EINVAL || err == ENOSYS || err == EOPNOTSUPP ||
+	       err == ENOTSUP || err == EXDEV;
+}
+
+/*
+ * A kernel path moved nothing although bytes are due.  Usually the source
+ * ended early; but some files (procfs, sysfs) look empty to these paths and
+ * still read fine.  One byte of pread tells which.
+ */
+static int64_t zero_moved(const iob_entry *e)
+{
+	unsigned char c;
+	ssize_t r;
+
+	do {
+		r = pread(e->fd, &c, 1, (off_t)e->off);
+	} while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	return r == 0 ? -EIO : IOB_REFUSED;
+}
+
+/*
+ * Turn a kernel path's result into bytes moved, -errno, or IOB_REFUSED,
+ * keeping *state (see struct sink) up to date.
+ */
+static int64_t path_result(ssize_t r, int err, int *state, int badf_refuses,
+			   const iob_entry *e)
+{
+	if (r > 0) {
+		*state = 1;
+		return r;
+	}
+	if (r == 0)
+		r = zero_moved(e);
+	else if (refusal(err) || (badf_refuses && err == EBADF && *state == 0))
+		r = IOB_REFUSED;
+	else
+		r = -err;
+	if (r == IOB_REFUSED)
+		*state = -1;
+	return r;
+}
+
+static int64_t try_copy_file_range(struct sink *k, const iob_entry *e, size_t len)
+{
+	loff_t off = (loff_t)e->off;
+	ssize_t r;
+
+	do {
+		r = copy_file_range(e->fd, &off, k->fd, NULL, len, 0);
+	} while (r < 0 && errno == EINTR);
+	/* EBADF before it ever worked: e.g. s is O_APPEND, which it refuses. */
+	return path_result(r, errno, &k->cfr, 1, e);
+}
+
+static int64_t try_splice(struct sink *k, const iob_entry *e, size_t len)
+{
+	unsigned int fl = SPLICE_F_MOVE | (k->nonblock ? SPLICE_F_NONBLOCK : 0);
+	loff_t off = (loff_t)e->off;
+	ssize_t r;
+
+	do {
+		r = splice(e->fd, &off, k->fd, NULL, len, fl);
+	} while (r < 0 && errno == EINTR);
+	return path_result(r, errno, &k->splice, 0, e);
+}
+
+static int64_t try_sendfile(struct sink *k, const iob_entry *e, size_t len)
+{
+	off_t off = (off_t)e->off;
+	ssize_t r;
+
+	do {
+		r = sendfile(k->fd, e->fd, &off, len);
+	} while (r < 0 && errno == EINTR);
+	return path_result(r, errno, &k->sendfile, 0, e);
+}
+
+/* The path that always works: stage in the scratch buffer, then write. */
+static int64_t send_readwrite(struct sink *k, io_batch *b, iob_entry *e)
+{
+	const unsigned char *p;
+	int64_t len;
+	ssize_t w;
+
+	len = iob_stage_file(b, e, &p);
+	if (len < 0)
+		return len;
+	do {
+		w = write(k->fd, p, (size_t)len);
+	} while (w < 0 && errno == EINTR);
+	if (w < 0)
+		return -errno;
+	if (w == 0)
+		return -EIO;
+	b->stats.readwrite += (uint64_t)w;
+	iob_consume(b, e, (uint64_t)w);
+	return w;
+}
+
+/* Send from file entry e (the current one); bytes moved or -errno. */
+static int64_t send_file(struct sink *k, io_batch *b, iob_entry *e)
+{
+	size_t len = (size_t)iob_min(e->n, IOB_MAX_IO);
+	uint64_t *counter = NULL;
+	int64_t r = IOB_REFUSED;
+
+	if (!k->probed && (r = sink_probe(k)) < 0)
+		return r;
+	r = IOB_REFUSED;
+	if (k->kind == SINK_REG && k->cfr >= 0) {
+		r = try_copy_file_range(k, e, len);
+		counter = &b->stats.copy_file_range;
+	}
+	if (r == IOB_REFUSED && k->kind == SINK_PIPE && k->splice >= 0) {
+		r = try_splice(k, e, len);
+		counter = &b->stats.splice;
+	}
+	if (r == IOB_REFUSED && k->sendfile >= 0) {
+		r = try_sendfile(k, e, len);
+		counter = &b->stats.sendfile;
+	}
+	if (r == IOB_REFUSED)
+		return send_readwrite(k, b, e);
+	if (r > 0) {
+		*counter += (uint64_t)r;
+		iob_consume(b, e, (uint64_t)r);
+	}
+	return r;
+}
+
+/*
+ * Gather the run of memory and fill entries from e[next] on into iovecs and
+ * writev them.  Fills point at the scratch buffer, which holds one byte
+ * value at a time: a fill of another byte ends the run.
+ */
+static int64_t send_vec(struct sink *k, io_batch *b)
+{
+	struct iovec iov[IOB_IOV_MAX];
+	uint64_t sum = 0, left, piece;
+	int cnt = 0, fill = -1;
+	size_t i;
+	ssize_t w;
+
+	for (i = b->next; i < b->used && cnt < IOB_IOV_MAX && sum < IOB_MAX_IO; i++) {
+		const iob_entry *e = &b->e[i];
+
+		if (e->n == 0)
+			continue;
+		if (e->kind == IOB_FILE)
+			break;
+		if (e->kind == IOB_BUF) {
+			piece = iob_min(e->n, IOB_MAX_IO - sum);
+			iov[cnt].iov_base = (void *)e->buf;
+			iov[cnt++].iov_len = (size_t)piece;
+			sum += piece;
+			continue;
+		}
+		if (fill >= 0 && fill != e->byte)
+			break;
+		if (fill < 0 && !iob_scratch_fill(b, e->byte)) {
+			if (cnt)
+				break;
+			return -ENOMEM;
+		}
+		fill = e->byte;
+		for (left = e->n; left && cnt < IOB_IOV_MAX && sum < IOB_MAX_IO; left -= piece) {
+			piece = iob_min(iob_min(left, b->scratch_size), IOB_MAX_IO - sum);
+			iov[cnt].iov_base = b->scratch;
+			iov[cnt++].iov_len = (size_t)piece;
+			sum += piece;
+		}
+	}
+	do {
+		w = writev(k->fd, iov, cnt);
+	} while (w < 0 && errno == EINTR);
+	if (w < 0)
+		return -errno;
+	if (w == 0)
+		return -EIO;
+	b->stats.writev += (uint64_t)w;
+	iob_advance(b, (uint64_t)w);
+	return w;
+}
+
+int64_t iob_send(int64_t s, io_batch *b)
+{
+	struct sink k = { .fd = (int)s };
+	int64_t total = 0, r;
+
+	if (b->err) {
+		errno = b->err;
+		return -3;
+	}
+	if (s < 0 || s > INT_MAX)
+		return iob_fail(b, 0, EBADF);
+	for (;;) {
+		iob_skip_empty(b);
+		if (b->next == b->used)
+			return total;
+		if (b->e[b->next].kind == IOB_FILE)
+			r = send_file(&k, b, &b->e[b->next]);
+		else
+			r = send_vec(&k, b);
+		if (r > 0) {
+			total += r;
+			continue;
+		}
+		if (iob_is_again((int)-r))
+			return total ? total : -1;
+		return iob_fail(b, total, (int)-r);
+	}
+}
