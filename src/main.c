@@ -187,7 +187,8 @@ static int prepare(struct run *x, char **err)
 	po.target_ino = x->t.ino;
 	if (plan_build(&x->p, &x->m, &po, err) < 0)
 		return complain(*err, 1);
-	if (report_open(&x->rp, &x->o, &x->t, &x->m, err) < 0)
+	if (target_check(&x->t, x->o.force, x->o.patch, x->p.image_len, err) < 0 ||
+	    report_open(&x->rp, &x->o, &x->t, &x->m, &x->p, err) < 0)
 		return complain(*err, 0);
 	uuid_generate_random(id);
 	uuid_unparse_lower(id, x->batch_id);
@@ -204,8 +205,9 @@ static int run(struct run *x)
 	else if ((rc = prepare(x, &err)) != EXIT_OK)
 		;
 	else if (x->o.dry_run)
-		rc = dry_run(x);
-	else if (target_open(&x->t, x->o.force, x->o.patch, x->p.image_len, x->m.size, &err) < 0)
+		rc = report_begin(&x->rp, &x->t, &err) < 0 ? complain(err, 0) : dry_run(x);
+	else if (target_open(&x->t, x->o.force, x->o.patch, x->p.image_len, x->m.size, &err) < 0 ||
+		 report_begin(&x->rp, &x->t, &err) < 0)
 		rc = complain(err, 0);
 	else
 		rc = write_image(x);

@@ -10,8 +10,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/report.h"
@@ -82,26 +84,77 @@ static void json_error(FILE *out, int err, const char *message)
 	json_string(out, message ? message : strerror(err));
 }
 
-int report_open(struct report *rp, const struct options *o, const struct target *t,
-		const struct manifest *m, char **err)
+__attribute__((format(printf, 2, 3)))
+static int refuse(char **err, const char *fmt, ...)
 {
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(err, fmt, ap) < 0)
+		*err = NULL;
+	va_end(ap);
+	return -1;
+}
+
+/* The report file must not be the target or a source: opening it for
+ * writing would destroy one of them. */
+static int check_report_file(const char *path, const struct target *t, const struct plan *p,
+			     char **err)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return 0;
+	if (t->type != TARGET_NONE && st.st_dev == t->dev && st.st_ino == t->ino)
+		return refuse(err, "report file '%s' is the target", path);
+	for (size_t i = 0; i < p->nsrc; i++)
+		if (st.st_dev == p->src[i].dev && st.st_ino == p->src[i].ino)
+			return refuse(err, "report file '%s' is one of the sources", path);
+	return 0;
+}
+
+int report_open(struct report *rp, const struct options *o, const struct target *t,
+		const struct manifest *m, const struct plan *p, char **err)
+{
+	int fd;
+
 	memset(rp, 0, sizeof(*rp));
 	rp->format = o->report;
 	rp->verbose = o->verbose;
 	rp->quiet = o->quiet;
 	rp->m = m;
-	if (o->report_file && o->report != REPORT_NONE) {
-		rp->out = fopen(o->report_file, "we");
-		if (!rp->out) {
-			if (asprintf(err, "cannot open report file '%s': %s", o->report_file,
-				     strerror(errno)) < 0)
-				*err = NULL;
-			return -1;
-		}
-		rp->own = 1;
-	} else {
+	if (!o->report_file || o->report == REPORT_NONE) {
 		rp->out = t->is_stdout ? stderr : stdout;
+		return 0;
 	}
+	if (check_report_file(o->report_file, t, p, err) < 0)
+		return -1;
+	/* Not truncated yet: that waits for report_begin, after the target opened. */
+	fd = open(o->report_file, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, 0666);
+	if (fd < 0 || !(rp->out = fdopen(fd, "w"))) {
+		refuse(err, "cannot open report file '%s': %s", o->report_file, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	rp->own = 1;
+	rp->path = o->report_file;
+	return 0;
+}
+
+int report_begin(struct report *rp, const struct target *t, char **err)
+{
+	struct stat st;
+
+	if (!rp->own)
+		return 0;
+	if (fstat(fileno(rp->out), &st) < 0)
+		return refuse(err, "cannot use report file '%s': %s", rp->path, strerror(errno));
+	if (t->fd >= 0 && st.st_dev == t->dev && st.st_ino == t->ino)
+		return refuse(err, "report file '%s' is the target", rp->path);
+	if (S_ISREG(st.st_mode) && ftruncate(fileno(rp->out), 0) < 0)
+		return refuse(err, "cannot truncate report file '%s': %s", rp->path,
+			      strerror(errno));
 	return 0;
 }
 

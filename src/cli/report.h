@@ -14,6 +14,7 @@
 struct report {
 	FILE *out;
 	int own;		/* out was opened for --report-file */
+	const char *path;
 	int format;		/* enum report_format */
 	int verbose, quiet;
 	const struct manifest *m;
@@ -33,8 +34,12 @@ struct summary {
 	const struct engine_result *r;
 };
 
+/* Choose where the report goes; a --report-file is refused when it is the
+ * target or a source, and opened without being truncated. */
 int report_open(struct report *rp, const struct options *o, const struct target *t,
-		const struct manifest *m, char **err);
+		const struct manifest *m, const struct plan *p, char **err);
+/* Once the target is open (or for a dry run): empty the report file. */
+int report_begin(struct report *rp, const struct target *t, char **err);
 /* The request_hook for -v: one record per request as it completes. */
 void report_request(void *rp, const struct request_outcome *q);
 void report_fragments(struct report *rp, const struct plan *p, const struct engine_result *r);

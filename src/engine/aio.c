@@ -306,7 +306,9 @@ static void finish_target(struct aio_run *x)
 {
 	struct engine_result *r = x->r;
 
-	if (x->t->final_len >= 0 && !*x->o->stop) {
+	/* After a failed write the length stays as the writes left it, so a
+	 * broken image does not pass for a complete one by its size. */
+	if (x->t->final_len >= 0 && !*x->o->stop && r->failed == 0) {
 		r->truncate.done = 1;
 		if (ftruncate(x->fd[0], x->t->final_len) < 0)
 			r->truncate.err = errno;

@@ -40,8 +40,11 @@ struct target {
 
 /* Learn what the target is without creating or changing anything. */
 int target_probe(struct target *t, const char *path, char **err);
-/* Check the target against the options and open it (creating or truncating
- * it as --force says); decides patch, holes and final_len.  0 or -1, *err. */
+/* The refusals that need no write: a non-empty file without --force or
+ * --patch, an image larger than the device.  0 or -1 with *err. */
+int target_check(const struct target *t, int force, int patch, int64_t image_len, char **err);
+/* target_check, then open it (creating or truncating it as --force says);
+ * decides patch, holes and final_len.  0 or -1 with *err. */
 int target_open(struct target *t, int force, int patch, int64_t image_len, int64_t size,
 		char **err);
 void target_close(struct target *t);

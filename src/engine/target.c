@@ -57,10 +57,9 @@ static int classify(struct target *t, int fd, const struct stat *st)
 		   lseek(fd, 0, SEEK_CUR) >= 0) {
 		t->type = TARGET_DEVICE;
 		return device_size(fd, st, &t->old_size);
-	} else if (S_ISBLK(st->st_mode)) {
-		t->type = TARGET_DEVICE;	/* sized when opened */
 	} else if (S_ISCHR(st->st_mode) && fd < 0) {
-		t->type = TARGET_DEVICE;	/* decided when opened */
+		t->type = TARGET_DEVICE;	/* whether it seeks is decided when opened */
+		t->old_size = INT64_MAX;
 	} else {
 		t->type = TARGET_STREAM;
 	}
@@ -95,6 +94,18 @@ int target_probe(struct target *t, const char *path, char **err)
 	}
 	if (S_ISDIR(st.st_mode))
 		return fail(err, "target '%s' is a directory", path);
+	if (S_ISBLK(st.st_mode)) {
+		/* Its capacity decides whether the image fits: look read-only. */
+		int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+
+		if (fd < 0)
+			return fail(err, "cannot open target '%s': %s", path, strerror(errno));
+		rc = classify(t, fd, &st);
+		close(fd);
+		if (rc < 0)
+			return fail(err, "cannot get the size of '%s': %s", path, strerror(errno));
+		return 0;
+	}
 	return classify(t, -1, &st);
 }
 
@@ -113,14 +124,24 @@ static int open_path(struct target *t, int force, char **err)
 	return 0;
 }
 
+int target_check(const struct target *t, int force, int patch, int64_t image_len, char **err)
+{
+	if (t->type == TARGET_REGULAR && t->old_size > 0 && !force && !patch && !t->is_stdout)
+		return fail(err, "target '%s' exists and is not empty; --force replaces it, "
+			    "--patch writes into it", t->path);
+	if (t->type == TARGET_DEVICE && image_len > t->old_size)
+		return fail(err, "the image (%lld bytes) does not fit on '%s' (%lld bytes)",
+			    (long long)image_len, t->path, (long long)t->old_size);
+	return 0;
+}
+
 int target_open(struct target *t, int force, int patch, int64_t image_len, int64_t size,
 		char **err)
 {
 	int was_new = t->type == TARGET_NONE;
 
-	if (t->type == TARGET_REGULAR && t->old_size > 0 && !force && !patch && !t->is_stdout)
-		return fail(err, "target '%s' exists and is not empty; --force replaces it, "
-			    "--patch writes into it", t->path);
+	if (target_check(t, force, patch, image_len, err) < 0)
+		return -1;
 	if (t->is_stdout) {
 		t->fd = STDOUT_FILENO;
 		if (t->type == TARGET_REGULAR && force && ftruncate(t->fd, 0) < 0)
@@ -130,9 +151,6 @@ int target_open(struct target *t, int force, int patch, int64_t image_len, int64
 	} else if (open_path(t, force, err) < 0) {
 		return -1;
 	}
-	if (t->type == TARGET_DEVICE && image_len > t->old_size)
-		return fail(err, "the image (%lld bytes) does not fit on '%s' (%lld bytes)",
-			    (long long)image_len, t->path, (long long)t->old_size);
 	t->patch = patch || t->type == TARGET_DEVICE ||
 		   (t->type == TARGET_REGULAR && t->old_size > 0 && !force && !was_new);
 	t->holes = t->type == TARGET_REGULAR && !t->patch;

@@ -36,7 +36,7 @@ int plan_build(struct plan *p, const struct manifest *m, const struct plan_opts 
 	if (!p->pf)
 		goto nomem;
 	if (plan_open_sources(p, m, o, err) < 0 || plan_place(p, m, err) < 0 ||
-	    plan_extents(p, m, o->allow_overlap, err) < 0)
+	    plan_extents(p, m, o->allow_overlap, err) < 0 || plan_check_digests(p, m, err) < 0)
 		goto fail;
 	return 0;
 nomem:

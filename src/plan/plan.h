@@ -4,7 +4,8 @@
  * The planner opens and checks every source before anything is written
  * (SPEC §3 invariant 4), resolves each fragment's offset and length, finds
  * overlaps (or, with allow_overlap, lets the later line win), computes the
- * image length, and turns the result into an io_batch for an engine.
+ * image length, checks `sha256=` digests, and turns the result into an
+ * io_batch for an engine.
  */
 #ifndef PLAN_H
 #define PLAN_H
