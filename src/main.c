@@ -18,6 +18,7 @@
 #include "cli/options.h"
 #include "cli/report.h"
 #include "engine/engine.h"
+#include "filter/filter.h"
 #include "manifest/manifest.h"
 #include "plan/plan.h"
 
@@ -37,8 +38,10 @@ static void install_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	/* A file size limit must be a reported EFBIG, not a kill. */
+	/* A file size limit and a closed pipe must be a reported EFBIG or
+	 * EPIPE, not a kill. */
 	signal(SIGXFSZ, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
 }
 
 /* Print an error; messages that carry FILE:LINE:COL stand alone. */
@@ -55,9 +58,7 @@ static int refuse_unsupported(const struct options *o)
 			   : o->verify	     ? "--verify"
 			   : o->confine	     ? "--confine"
 			   : o->progress > 0 ? "--progress"
-			   : o->nfilter	     ? "--filter (stream mode)"
-			   : o->mode == MODE_STREAM ? "--mode=stream"
-						    : NULL;
+					     : NULL;
 
 	if (!what)
 		return 0;
@@ -76,22 +77,43 @@ static int load_manifest(struct manifest *m, const struct options *o, char **err
 	return 0;
 }
 
-/* aio needs a target that takes writes at offsets. */
+/* SPEC §5: auto is aio for a seekable target without filters, else stream.
+ * aio needs a target that takes writes at offsets; filters and --patch each
+ * tie the run to one mode. */
 static int choose_mode(const struct options *o, const struct target *t)
 {
 	int seekable = t->type != TARGET_STREAM && !t->append;
+	const char *why = NULL;
+	int mode = o->mode;
 
-	if (o->mode == MODE_AIO && !seekable) {
-		fprintf(stderr, "aiowrite-cli: --mode=aio needs a target that can seek; '%s' "
-				"cannot\n", t->path);
+	if (mode == MODE_AUTO)
+		mode = seekable && !o->nfilter ? MODE_AIO : MODE_STREAM;
+	if (mode == MODE_AIO && o->nfilter)
+		why = "--mode=aio cannot apply filters: they need stream mode";
+	else if (mode == MODE_AIO && !seekable)
+		why = t->append ? "--mode=aio needs a target that can seek; this one appends"
+				: "--mode=aio needs a target that can seek; this one cannot";
+	else if (mode == MODE_STREAM && o->patch)
+		why = seekable ? "--patch writes in place, which needs aio mode (no filters)"
+			       : "--patch needs a target that can seek";
+	if (why) {
+		fprintf(stderr, "aiowrite-cli: %s\n", why);
 		return -1;
 	}
-	if (o->mode == MODE_AUTO && !seekable) {
-		fprintf(stderr, "aiowrite-cli: '%s' cannot seek, which needs stream mode; "
-				"stream mode is not supported by this version\n", t->path);
-		return -1;
+	return mode;
+}
+
+/* The -f filters, in command-line order; 0, or -1 with *err. */
+static int build_filters(struct stage **head, const struct options *o, char **err)
+{
+	struct stage **link = head;
+
+	for (size_t i = 0; i < o->nfilter; i++) {
+		if (!(*link = filter_create(o->filter[i], err)))
+			return -1;
+		link = &(*link)->next;
 	}
-	return MODE_AIO;
+	return 0;
 }
 
 static double seconds_since(const struct timespec *t0)
@@ -116,6 +138,8 @@ struct run {
 	struct plan p;
 	struct report rp;
 	struct engine_result r;
+	const struct engine_ops *engine;
+	struct stage *filters;
 	io_batch *b;
 	char batch_id[37];
 };
@@ -123,7 +147,7 @@ struct run {
 static int dry_run(struct run *x)
 {
 	struct summary s = {
-		.batch = x->batch_id, .target = x->t.path, .mode = "aio",
+		.batch = x->batch_id, .target = x->t.path, .mode = x->engine->name,
 		.fragments = x->m.nfrag, .dry_run = 1, .image_len = x->p.image_len,
 	};
 
@@ -136,31 +160,46 @@ static int dry_run(struct run *x)
 	return report_close(&x->rp) ? EXIT_FAILED : EXIT_OK;
 }
 
+/* A reader that closed the pipe (`| head -c 10`) ends the run quietly: the
+ * exit status says it, and the report is kept only for a --report-file. */
+static int reader_went_away(const struct run *x)
+{
+	int epipe = x->r.flush.err == EPIPE;
+
+	for (size_t i = 0; i < x->r.nfrag && !epipe; i++)
+		epipe = x->r.frag[i].err == EPIPE;
+	return epipe && x->t.type == TARGET_STREAM && !x->rp.own;
+}
+
 static int write_image(struct run *x)
 {
 	struct engine_opts eo = {
 		.queue_depth = x->o.queue_depth, .request_size = x->o.request_size,
 		.sync = x->o.sync, .hook = report_request, .hook_ctx = &x->rp, .stop = &stop_signal,
+		.filters = x->filters,
 	};
-	struct summary s = { .batch = x->batch_id, .target = x->t.path, .mode = engine_aio.name,
+	struct summary s = { .batch = x->batch_id, .target = x->t.path, .mode = x->engine->name,
 			     .fragments = x->m.nfrag, .sync = x->o.sync, .r = &x->r };
 	struct timespec t0;
 
 	x->r.nfrag = x->m.nfrag;
 	x->r.frag = calloc(x->m.nfrag ? x->m.nfrag : 1, sizeof(*x->r.frag));
-	x->b = plan_batch(&x->p, &x->m, 0);
+	x->b = plan_batch(&x->p, &x->m, x->engine == &engine_stream);
 	if (!x->r.frag || !x->b)
 		return complain(NULL, 0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (engine_aio.run(x->b, &x->t, &eo, &x->r) < 0)
+	if (x->engine->run(x->b, &x->t, &eo, &x->r) < 0)
 		return complain(strerror(errno), 0);
 	x->r.signal = stop_signal;
 	s.seconds = seconds_since(&t0);
 	s.requests = x->r.requests;
-	s.failed = x->r.failed + (x->r.truncate.err != 0) + (x->r.sync.err != 0);
+	s.failed = x->r.failed + (x->r.truncate.err != 0) + (x->r.sync.err != 0) +
+		   (x->r.flush.err != 0);
 	s.bytes_written = x->r.bytes_written;
 	s.bytes_out = x->r.bytes_out;
 	s.exit = exit_status(&x->r, s.failed);
+	if (reader_went_away(x))
+		x->rp.format = REPORT_NONE;
 	report_fragments(&x->rp, &x->p, &x->r);
 	report_summary(&x->rp, &s);
 	if (report_close(&x->rp) && s.exit == EXIT_OK)
@@ -173,6 +212,7 @@ static int prepare(struct run *x, char **err)
 	struct plan_opts po = { .allow_overlap = x->o.allow_overlap };
 	const char *path = x->o.output ? x->o.output : "-";
 	uuid_t id;
+	int mode;
 
 	if (load_manifest(&x->m, &x->o, err) < 0)
 		return complain(*err, strncmp(*err ? *err : "", "cannot ", 7) != 0);
@@ -180,8 +220,11 @@ static int prepare(struct run *x, char **err)
 		path = x->m.output;
 	if (target_probe(&x->t, path, err) < 0)
 		return complain(*err, 0);
-	if (choose_mode(&x->o, &x->t) < 0)
+	if ((mode = choose_mode(&x->o, &x->t)) < 0)
 		return EXIT_USAGE;
+	x->engine = mode == MODE_AIO ? &engine_aio : &engine_stream;
+	if (build_filters(&x->filters, &x->o, err) < 0)
+		return complain(*err, 0);
 	po.target_exists = x->t.type != TARGET_NONE;
 	po.target_dev = x->t.dev;
 	po.target_ino = x->t.ino;
@@ -235,6 +278,7 @@ int main(int argc, char **argv)
 	rc = run(&x);
 	report_close(&x.rp);
 	iob_free(x.b);
+	stage_destroy_chain(x.filters);
 	target_close(&x.t);
 	plan_release(&x.p);
 	free(x.r.frag);

@@ -49,7 +49,7 @@ static struct poptOption engine_table[] = {
 static struct poptOption filter_table[] = {
 	{ "filter", 'f', POPT_ARG_STRING, NULL, OPT_FILTER,
 	  "add a filter: xor:HEX, xor:@FILE, hex[:width=N][:upper], gzip[:LEVEL] "
-	  "(stream mode; not in this version)", "SPEC" },
+	  "(stream mode)", "SPEC" },
 	POPT_TABLEEND
 };
 

@@ -287,14 +287,17 @@ void report_plan(struct report *rp, const struct plan *p, uint64_t request_size)
 			if (f->kind == FRAG_FILE) {
 				fputs(",\"source\":", rp->out);
 				json_string(rp->out, (const char *)f->bytes);
-				fprintf(rp->out, ",\"skip\":%" PRId64, pf->src_off);
+				if (!pf->spooled)
+					fprintf(rp->out, ",\"skip\":%" PRId64, pf->src_off);
 			}
 			fputs("}\n", rp->out);
 			continue;
 		}
 		fprintf(rp->out, "%6u  %-4s  %-18s  %12" PRId64 "  ", f->line,
 			frag_kind_name(f->kind), hex_offset(hex, sizeof(hex), pf->at), pf->len);
-		if (f->kind == FRAG_FILE)
+		if (f->kind == FRAG_FILE && pf->spooled)
+			fprintf(rp->out, "'%s' (a stream, read ahead)\n", f->bytes);
+		else if (f->kind == FRAG_FILE)
 			fprintf(rp->out, "'%s' from %" PRId64 "\n", f->bytes, pf->src_off);
 		else if (f->kind == FRAG_FILL)
 			fprintf(rp->out, "byte 0x%02x\n", f->byte);
@@ -310,17 +313,25 @@ static void json_step(FILE *out, const char *type, const char *what, const struc
 	fputs("}\n", out);
 }
 
-static void report_steps(struct report *rp, const struct engine_result *r, int sync)
+static void report_steps(struct report *rp, const struct engine_result *r, int sync,
+			 const char *mode)
 {
-	const char *sync_op = sync == SYNC_DATA ? "aio_fsync(O_DSYNC)" : "aio_fsync(O_SYNC)";
+	int aio = strcmp(mode, "aio") == 0;
+	const char *sync_op = sync == SYNC_DATA ? (aio ? "aio_fsync(O_DSYNC)" : "fdatasync")
+						: (aio ? "aio_fsync(O_SYNC)" : "fsync");
 
 	if (rp->format == REPORT_JSON) {
+		if (r->flush.err)
+			json_step(rp->out, "flush", "finish filters", &r->flush);
 		if (r->truncate.err)
 			json_step(rp->out, "truncate", "ftruncate", &r->truncate);
 		if (r->sync.done)
 			json_step(rp->out, "sync", sync_op, &r->sync);
 		return;
 	}
+	if (r->flush.err)
+		fprintf(rp->out, "cannot finish the filters: %s (%s)\n", strerror(r->flush.err),
+			errno_name(r->flush.err));
 	if (r->truncate.err)
 		fprintf(rp->out, "cannot set the target's length: %s (%s)\n",
 			strerror(r->truncate.err), errno_name(r->truncate.err));
@@ -334,7 +345,7 @@ void report_summary(struct report *rp, const struct summary *s)
 	if (rp->format == REPORT_NONE)
 		return;
 	if (s->r)
-		report_steps(rp, s->r, s->sync);
+		report_steps(rp, s->r, s->sync, s->mode);
 	if (rp->format == REPORT_JSON) {
 		fputs("{\"type\":\"summary\",\"batch\":", rp->out);
 		json_string(rp->out, s->batch);
@@ -343,9 +354,14 @@ void report_summary(struct report *rp, const struct summary *s)
 		fprintf(rp->out,
 			",\"mode\":\"%s\",\"fragments\":%zu,\"requests\":%" PRIu64 ",\"failed\":%" PRIu64
 			",\"bytes_written\":%" PRIu64 ",\"bytes_out\":%" PRIu64
-			",\"seconds\":%.6f,\"exit\":%d%s}\n",
+			",\"seconds\":%.6f,\"exit\":%d",
 			s->mode, s->fragments, s->requests, s->failed, s->bytes_written, s->bytes_out,
-			s->seconds, s->exit, s->dry_run ? ",\"dry_run\":true" : "");
+			s->seconds, s->exit);
+		if (s->dry_run)
+			fputs(",\"dry_run\":true", rp->out);
+		else if (strcmp(s->mode, "stream") == 0 && s->r)
+			fprintf(rp->out, ",\"zero_copy\":%" PRIu64, s->r->zero_copy);
+		fputs("}\n", rp->out);
 		return;
 	}
 	if (s->dry_run) {
@@ -355,9 +371,13 @@ void report_summary(struct report *rp, const struct summary *s)
 		return;
 	}
 	fprintf(rp->out, "%s: %zu fragments, %" PRIu64 " requests, %" PRIu64 " failed, %" PRIu64
-		" bytes written in %.3f s (%.1f MB/s); %s mode, batch %s\n",
+		" bytes written in %.3f s (%.1f MB/s); %s mode",
 		s->target, s->fragments, s->requests, s->failed, s->bytes_written, s->seconds,
-		s->seconds > 0 ? (double)s->bytes_written / s->seconds / 1e6 : 0.0, s->mode, s->batch);
+		s->seconds > 0 ? (double)s->bytes_written / s->seconds / 1e6 : 0.0, s->mode);
+	if (s->r && strcmp(s->mode, "stream") == 0)
+		fprintf(rp->out, ", %" PRIu64 " bytes out, %" PRIu64 " zero-copy", s->bytes_out,
+			s->r->zero_copy);
+	fprintf(rp->out, ", batch %s\n", s->batch);
 }
 
 int report_close(struct report *rp)

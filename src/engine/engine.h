@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "filter/filter.h"
 #include "iob.h"
 
 enum target_type {
@@ -81,6 +82,8 @@ struct engine_result {
 	uint64_t bytes_written;	/* image bytes written */
 	uint64_t bytes_out;	/* bytes that reached the target */
 	struct step_outcome truncate, sync;
+	struct step_outcome flush;	/* stream: finishing the filters */
+	uint64_t zero_copy;	/* stream: bytes moved by copy_file_range/splice/sendfile */
 	int signal;		/* the signal that stopped the run, or 0 */
 };
 
@@ -91,6 +94,8 @@ struct engine_opts {
 	request_hook hook;	/* called for every request, or NULL */
 	void *hook_ctx;
 	volatile sig_atomic_t *stop; /* set by a signal handler: stop submitting */
+	struct stage *filters;	/* stream: the filter chain, or NULL; the engine
+				 * appends its sink, the caller destroys the chain */
 };
 
 struct engine_ops {
@@ -99,7 +104,7 @@ struct engine_ops {
 		   struct engine_result *r);
 };
 
-extern const struct engine_ops engine_aio;
+extern const struct engine_ops engine_aio, engine_stream;
 
 #define ENGINE_DEFAULT_QUEUE_DEPTH 16
 #define ENGINE_DEFAULT_REQUEST_SIZE (1u << 20)

@@ -59,7 +59,7 @@ static int check_one(EVP_MD_CTX *ctx, unsigned char *buf, const struct plan *p,
 	int rc = 0;
 
 	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-	if (f->kind == FRAG_FILE)
+	if (f->kind == FRAG_FILE && pf->src >= 0)
 		rc = hash_file(ctx, buf, p->src[pf->src].fd, pf->src_off, pf->len);
 	else if (f->kind == FRAG_FILL || f->kind == FRAG_ZERO)
 		hash_fill(ctx, buf, f->kind == FRAG_FILL ? f->byte : 0, pf->len);

@@ -35,7 +35,8 @@ int plan_build(struct plan *p, const struct manifest *m, const struct plan_opts 
 	p->pf = calloc(m->nfrag ? m->nfrag : 1, sizeof(*p->pf));
 	if (!p->pf)
 		goto nomem;
-	if (plan_open_sources(p, m, o, err) < 0 || plan_place(p, m, err) < 0 ||
+	if (plan_open_sources(p, m, o, err) < 0 || plan_spool(p, m, err) < 0 ||
+	    plan_place(p, m, err) < 0 ||
 	    plan_extents(p, m, o->allow_overlap, err) < 0 || plan_check_digests(p, m, err) < 0)
 		goto fail;
 	return 0;
@@ -55,5 +56,6 @@ void plan_release(struct plan *p)
 	free(p->pf);
 	free(p->ext);
 	free(p->uuids);
+	free(p->spool);
 	memset(p, 0, sizeof(*p));
 }

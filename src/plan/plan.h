@@ -19,18 +19,23 @@
 /* One opened source, shared by every fragment that names the same path. */
 struct source {
 	int fd;
-	int64_t size;
+	int64_t size;		/* -1 for a stream */
 	int64_t cursor;		/* `file -`: where the next fragment starts */
 	dev_t dev;
 	ino_t ino;
+	uint8_t stream;		/* a pipe, FIFO, socket or character device: read
+				 * once, in manifest order, into the spool */
+	uint8_t chardev;
 };
 
 /* Where each fragment landed. */
 struct placed {
 	int64_t at, len;
 	int64_t src_off;	/* FILE: source offset of the fragment's first byte */
-	const unsigned char *bytes; /* DATA, HEX, UUID: the bytes */
-	int32_t src;		/* FILE: index into plan.src, else -1 */
+	const unsigned char *bytes; /* DATA, HEX, UUID, and FILE spooled in memory */
+	int32_t src;		/* FILE: index into plan.src (the spool file for a
+				 * spooled stream), -1 when the bytes are in memory */
+	uint8_t spooled;	/* FILE: read ahead from a stream */
 };
 
 /* A piece of a fragment in the image; extents are sorted and disjoint. */
@@ -55,8 +60,14 @@ struct plan {
 	struct source *src;
 	size_t nsrc;
 	unsigned char *uuids;	/* 36 bytes per uuid fragment */
+	unsigned char *spool;	/* stream sources' bytes, up to PLAN_SPOOL_MEM */
+	size_t spool_len, spool_cap;
 	int64_t image_len;
 };
+
+/* Stream sources are read into memory up to this many bytes in all, then
+ * into an unlinked temporary file in $TMPDIR (or /tmp). */
+#define PLAN_SPOOL_MEM ((size_t)32 << 20)
 
 /* 0, or -1 with *err a malloc'd message ("FILE:LINE:COL: ..."). */
 int plan_build(struct plan *p, const struct manifest *m, const struct plan_opts *o, char **err);

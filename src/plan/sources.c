@@ -3,11 +3,13 @@
  * written.  Each distinct (origin, path) is opened once and shared, so a
  * manifest of 100,000 fragments from 1,000 files holds 1,000 descriptors.
  *
- * A source must be a regular file or a block device (seekable, known size);
- * it must not be the target; the range skip+len must lie inside it.  `file -`
- * is standard input: when that is a regular file, successive `file -`
- * fragments read successive ranges of it from its current position, as they
- * would from a stream.
+ * A regular file or a block device is read where it is (seekable, known
+ * size): the range skip+len must lie inside it.  A pipe, FIFO, socket or
+ * character device is a stream: spool.c reads it once, in manifest order
+ * (a character device needs len=, or it might never end).  No source may be
+ * the target.  `file -` is standard input: when that is a regular file,
+ * successive `file -` fragments read successive ranges of it from its
+ * current position, as they would from a stream.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,19 +42,6 @@ static int same_path(const struct fragment *a, const struct fragment *b)
 {
 	return a->origin == b->origin && a->nbytes == b->nbytes &&
 	       memcmp(a->bytes, b->bytes, a->nbytes) == 0;
-}
-
-static const char *file_type_name(mode_t mode)
-{
-	if (S_ISDIR(mode))
-		return "a directory";
-	if (S_ISFIFO(mode))
-		return "a pipe";
-	if (S_ISCHR(mode))
-		return "a character device";
-	if (S_ISSOCK(mode))
-		return "a socket";
-	return "not a regular file";
 }
 
 static int origin_dirfd(struct source_table *t, const struct manifest *m, const struct fragment *f)
@@ -89,10 +78,10 @@ static int check_source(struct source *src, const struct manifest *m, const stru
 	} else if (S_ISDIR(st.st_mode)) {
 		return plan_fail(err, m, f, "'%s' is a directory", path);
 	} else {
-		return plan_fail(err, m, f,
-				 "'%s' is %s: reading sources that cannot seek is not supported "
-				 "by this version",
-				 path, file_type_name(st.st_mode));
+		src->stream = 1;
+		src->chardev = S_ISCHR(st.st_mode);
+		src->size = -1;
+		return 0;
 	}
 	if (f->bytes[0] == '-' && f->bytes[1] == 0) {
 		off_t pos = lseek(src->fd, 0, SEEK_CUR);
@@ -118,7 +107,13 @@ static int open_source(struct source *src, struct source_table *t, const struct 
 		if (dirfd < 0 && path[0] != '/')
 			return plan_fail(err, m, f, "cannot open directory '%s': %s",
 					 m->origin[f->origin].dir, strerror(errno));
-		src->fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		/* A FIFO blocks until a writer comes, as with cat(1); a device
+		 * or anything else must not hang the open. */
+		struct stat st;
+		int nonblock = fstatat(dirfd, path, &st, 0) == 0 && S_ISFIFO(st.st_mode)
+				       ? 0 : O_NONBLOCK;
+
+		src->fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | nonblock);
 		if (src->fd < 0)
 			return plan_fail(err, m, f, "cannot open '%s': %s", path, strerror(errno));
 	}
@@ -132,6 +127,12 @@ static int check_range(struct placed *pf, struct source *src, const struct manif
 	const char *path = (const char *)f->bytes;
 	int64_t base = src->cursor, start, avail;
 
+	if (src->stream) {
+		if (src->chardev && f->len < 0)
+			return plan_fail(err, m, f, "'%s' is a character device: give len=, it "
+					 "may never end", path);
+		return 0;	/* spool.c reads it */
+	}
 	if (f->skip > src->size - base)
 		return plan_fail(err, m, f, "skip=%lld is past the end of '%s' (%lld bytes)",
 				 (long long)f->skip, path, (long long)(src->size - base));
@@ -203,7 +204,7 @@ int plan_open_sources(struct plan *p, const struct manifest *m, const struct pla
 
 	for (size_t i = 0; i < m->nfrag; i++)
 		nfiles += m->frag[i].kind == FRAG_FILE;
-	p->src = calloc(nfiles ? nfiles : 1, sizeof(*p->src));
+	p->src = calloc(nfiles + 1, sizeof(*p->src));	/* + the spool file */
 	if (!p->src || nfiles > UINT32_MAX / 2 || table_init(&t, nfiles) < 0) {
 		*err = strdup(strerror(ENOMEM));
 		return -1;

@@ -196,8 +196,10 @@ static void test_sources(void)
 		{ "file ten skip=11\n", "t:1:1: skip=11 is past the end of 'ten' (10 bytes)" },
 		{ "file ten skip=5 len=6\n",
 		  "t:1:1: 'ten' is too short: skip=5 len=6 needs 11 bytes, it has 10" },
-		{ "file /dev/null\n", "t:1:1: '/dev/null' is a character device: reading sources "
-				      "that cannot seek is not supported by this version" },
+		{ "file /dev/null\n", "t:1:1: '/dev/null' is a character device: give len=, it "
+				      "may never end" },
+		{ "file /dev/null len=1\n", "t:1:1: '/dev/null' ended after 0 bytes; skip=0 len=1 "
+					     "needs 1" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		CHECK_INT(plan_text(&m, &p, bad[i].text, 0, &err), -1);

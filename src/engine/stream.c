@@ -1,0 +1,195 @@
+/*
+ * stream.c -- the stream engine: the image, in target order, to a file, a
+ * pipe or standard output.
+ *
+ * Model.  The batch holds the whole image: extents and, between them, zero
+ * entries for the gaps and the padding (plan_batch with gaps).  Without
+ * filters, iob_send() writes it with the kernel's copy paths; with filters,
+ * iob_write() pushes it through the chain, whose last stage is the sink.
+ * Either call is repeated until it returns 0 (done), -1 (the target is
+ * full: poll it for POLLOUT, then call again), or -3 (a permanent error).
+ * After the batch, each filter is finished in chain order (the gzip
+ * trailer, the last hex newline), again polling on EAGAIN.
+ *
+ * A "request" here is one iob_send/iob_write call that moved bytes or
+ * failed: it is reported like an aio request, with the call's errno as
+ * aio_error and its return value as aio_return.  A fragment's written bytes
+ * are what its entries lost of their length.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "engine/engine.h"
+#include "engine/stream.h"
+
+struct stream_run {
+	io_batch *b;
+	const struct target *t;
+	const struct engine_opts *o;
+	struct engine_result *r;
+	struct stage *head;	/* the first filter, or NULL for iob_send */
+	struct stage *sink;
+	uint64_t *len;		/* each entry's length before the run */
+	int err;		/* the permanent error that ended the run */
+};
+
+static struct frag_outcome *outcome_of(struct stream_run *x, uint32_t tag)
+{
+	static struct frag_outcome none;
+
+	return tag < x->r->nfrag ? &x->r->frag[tag] : &none;
+}
+
+static int64_t to_chain(int64_t s, const void *buf, uint64_t n)
+{
+	return stage_write((struct stage *)(intptr_t)s, buf, n);
+}
+
+/* Wait until the target takes bytes again; -1 when a signal stops the run. */
+static int wait_writable(struct stream_run *x)
+{
+	struct pollfd pfd = { .fd = x->t->fd, .events = POLLOUT };
+
+	while (poll(&pfd, 1, -1) < 0)
+		if (errno != EINTR || *x->o->stop)
+			return -1;
+	return *x->o->stop ? -1 : 0;
+}
+
+/* One call's outcome: the request record, and +1 request for every
+ * fragment whose entries it touched. */
+static void record(struct stream_run *x, size_t first, int64_t at, int64_t ret, int err)
+{
+	const io_batch *b = x->b;
+	size_t last = b->next < b->used ? b->next : b->used - 1;
+	uint32_t tag = first < b->used ? b->e[first].tag : UINT32_MAX;
+	struct request_outcome out = {
+		.req = x->r->requests + 1, .tag = tag, .at = at,
+		.len = ret > 0 ? ret : 0, .err = err, .ret = ret,
+	};
+
+	x->r->requests++;
+	if (err) {
+		x->r->failed++;
+		outcome_of(x, tag)->err = err;
+	}
+	for (size_t i = first; i <= last && i < b->used; i++)
+		if (i == first || b->e[i].tag != b->e[i - 1].tag)
+			outcome_of(x, b->e[i].tag)->requests++;
+	if (x->o->hook)
+		x->o->hook(x->o->hook_ctx, &out);
+}
+
+/* Where the next byte of the image is, and which entry holds it. */
+static int64_t position(const io_batch *b, size_t *entry)
+{
+	size_t i = b->next;
+
+	while (i < b->used && b->e[i].n == 0)
+		i++;
+	*entry = i;
+	return i < b->used ? b->e[i].at : 0;
+}
+
+static void pump(struct stream_run *x)
+{
+	for (;;) {
+		size_t first;
+		int64_t at = position(x->b, &first);
+		int64_t r = x->head ? iob_write((intptr_t)x->head, x->b, to_chain)
+				    : iob_send(x->t->fd, x->b);
+
+		if (r == 0)
+			return;
+		if (r > 0) {
+			record(x, first, at, r, 0);
+		} else if (r == -1) {
+			if (wait_writable(x) < 0)
+				return;
+		} else {
+			x->err = errno ? errno : EIO;
+			record(x, first, at, -1, x->err);
+			return;
+		}
+		if (*x->o->stop)
+			return;
+	}
+}
+
+/* The filters' trailers, in chain order. */
+static void finish_chain(struct stream_run *x)
+{
+	for (struct stage *st = x->head; st && !x->err; st = st->next)
+		while (stage_finish(st) < 0) {
+			if (errno != EAGAIN) {
+				x->err = errno;
+				x->r->flush.done = 1;
+				x->r->flush.err = errno;
+				break;
+			}
+			if (wait_writable(x) < 0)
+				return;
+		}
+}
+
+static void account(struct stream_run *x)
+{
+	const io_batch *b = x->b;
+	uint64_t image = 0;
+
+	for (size_t i = 0; i < b->used; i++) {
+		uint64_t done = x->len[i] - b->e[i].n;
+
+		image += done;
+		outcome_of(x, b->e[i].tag)->written += done;	/* gaps: to none */
+	}
+	x->r->bytes_written = image;
+	x->r->bytes_out = x->sink ? x->sink->out : image;
+	x->r->zero_copy = b->stats.copy_file_range + b->stats.splice + b->stats.sendfile;
+}
+
+static void sync_target(struct stream_run *x)
+{
+	if (x->o->sync == SYNC_NONE || *x->o->stop)
+		return;
+	x->r->sync.done = 1;
+	if ((x->o->sync == SYNC_DATA ? fdatasync(x->t->fd) : fsync(x->t->fd)) < 0)
+		x->r->sync.err = errno;
+}
+
+static int stream_run(io_batch *b, const struct target *t, const struct engine_opts *o,
+		      struct engine_result *r)
+{
+	struct stream_run x = { .b = b, .t = t, .o = o, .r = r, .head = o->filters };
+
+	x.len = malloc((b->used ? b->used : 1) * sizeof(*x.len));
+	if (!x.len)
+		return -1;
+	for (size_t i = 0; i < b->used; i++)
+		x.len[i] = b->e[i].n;
+	if (x.head) {
+		struct stage *last = x.head;
+
+		while (last->next)
+			last = last->next;
+		if (!(x.sink = last->next = sink_create(t->fd, o->stop))) {
+			free(x.len);
+			return -1;
+		}
+	}
+	pump(&x);
+	if (!*o->stop && !x.err && x.head) {
+		x.r->flush.done = 1;
+		finish_chain(&x);
+	}
+	account(&x);
+	if (!x.err)
+		sync_target(&x);
+	free(x.len);
+	return 0;
+}
+
+const struct engine_ops engine_stream = { "stream", stream_run };

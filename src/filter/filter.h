@@ -1,0 +1,66 @@
+/*
+ * filter.h -- stream stages: the filters (xor, hex, gzip) and the sink.
+ *
+ * A stream is a chain of stages ending in a sink.  Every stage takes bytes
+ * with io_write_callback semantics (iob_write(3)): write() returns how many
+ * bytes it took (> 0), or -1 with errno -- EAGAIN when the stage downstream
+ * is full (the caller polls the sink and calls again), anything else for a
+ * permanent error.  Bytes a stage took are its own: their output is passed
+ * on or kept in the stage's pending buffer, never lost, never repeated.
+ * The output must not depend on how the input was cut, nor on how much the
+ * next stage takes at a time.
+ *
+ * When the input has ended, finish() is called on each stage in chain order
+ * until it returns 0: it pushes out what is pending plus any trailer (the
+ * gzip trailer, the last hex newline) into the next stage.  -1 with EAGAIN
+ * means "call finish again after polling the sink".
+ */
+#ifndef FILTER_H
+#define FILTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct stage;
+
+struct stage_ops {
+	const char *name;
+	int64_t (*write)(struct stage *st, const void *buf, uint64_t n);
+	int (*finish)(struct stage *st);
+	void (*destroy)(struct stage *st);
+};
+
+struct stage {
+	const struct stage_ops *ops;
+	struct stage *next;	/* NULL for the sink */
+	uint64_t in;		/* bytes taken */
+	uint64_t out;		/* bytes passed on (for the sink: written) */
+};
+
+/* Pending output of a filter: bytes produced but not yet taken downstream. */
+struct outbuf {
+	unsigned char *buf;
+	size_t cap, head, tail;	/* pending bytes are buf[head..tail) */
+};
+
+/* Build a filter from its spec ("xor:5a", "xor:@key.bin", "hex",
+ * "hex:width=16", "hex:upper", "gzip", "gzip:9"); NULL with *err set
+ * (a malloc'd message naming the spec, with a suggestion for a misspelt
+ * name).  Relative @FILE paths resolve against the current directory. */
+struct stage *filter_create(const char *spec, char **err);
+
+/* The write of stage st (st->ops->write), counting st->in. */
+int64_t stage_write(struct stage *st, const void *buf, uint64_t n);
+/* The finish of one stage. */
+int stage_finish(struct stage *st);
+/* Destroy a chain from st to its end. */
+void stage_destroy_chain(struct stage *st);
+
+/* For filters: allocate an outbuf of cap bytes (0 or -1). */
+int outbuf_init(struct outbuf *o, size_t cap);
+void outbuf_release(struct outbuf *o);
+/* Pass pending bytes to st->next: 0 when none is left pending, -1 with
+ * errno when the next stage took nothing more (EAGAIN or an error). */
+int outbuf_flush(struct stage *st, struct outbuf *o);
+
+#endif

@@ -1,0 +1,35 @@
+/*
+ * filters.h -- private to src/filter: the filter constructors that
+ * filter_create() dispatches to, and its error message helper.
+ *
+ * A constructor gets the whole spec (for messages) and its argument, the
+ * text after the first ':' (NULL when there is none).  It returns a stage
+ * with next == NULL, or NULL with *err set by filter_error().
+ */
+#ifndef FILTER_FILTERS_H
+#define FILTER_FILTERS_H
+
+#include "filter/filter.h"
+
+/* The most input a filter's write() takes in one call, in batches of its
+ * outbuf: it goes on to the next batch only while the next stage takes
+ * everything, and returns to its caller after this much, so one call on a
+ * huge memory entry stays short. */
+#define FILTER_CALL_MAX ((uint64_t)1 << 20)
+
+struct stage *xor_create(const char *spec, const char *arg, char **err);
+struct stage *hex_create(const char *spec, const char *arg, char **err);
+struct stage *gzip_create(const char *spec, const char *arg, char **err);
+
+/* "filter 'SPEC': " followed by the formatted message, malloc'd (NULL if
+ * even that fails).  Returns NULL, so a constructor can end with
+ * `return filter_error(err, spec, ...);`. */
+void *filter_error(char **err, const char *spec, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* " (did you mean 'WORD'?)" into buf for the word of words[0..nwords)
+ * nearest to s[0..n) within 2 edits (case folded), else "". */
+const char *filter_suggest(char *buf, size_t size, const char *s, size_t n,
+			   const char *const *words, size_t nwords);
+
+#endif

@@ -1,0 +1,85 @@
+/*
+ * stage.c -- what every stage shares: counted writes, the chain's
+ * lifecycle, and the pending-output buffer of a filter.
+ *
+ * A filter turns the input it takes into output in its outbuf, then offers
+ * that output to the next stage.  Whatever the next stage does not take
+ * stays pending in buf[head..tail) and is offered again, first thing, on
+ * the next write or finish; so a filter never takes new input while old
+ * output is pending, and the outbuf never grows.  When it empties, head and
+ * tail go back to 0, so the whole buffer is free for the next batch.
+ */
+#include "filter/filter.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+int64_t stage_write(struct stage *st, const void *buf, uint64_t n)
+{
+	int64_t r;
+
+	if (n == 0)
+		return 0;
+	r = st->ops->write(st, buf, n);
+	if (r > 0)
+		st->in += (uint64_t)r;
+	return r;
+}
+
+int stage_finish(struct stage *st)
+{
+	return st->ops->finish(st);
+}
+
+void stage_destroy_chain(struct stage *st)
+{
+	struct stage *next;
+
+	for (; st; st = next) {
+		next = st->next;
+		st->ops->destroy(st);
+	}
+}
+
+int outbuf_init(struct outbuf *o, size_t cap)
+{
+	o->head = o->tail = 0;
+	o->cap = 0;
+	o->buf = malloc(cap ? cap : 1);
+	if (!o->buf)
+		return -1;
+	o->cap = cap;
+	return 0;
+}
+
+void outbuf_release(struct outbuf *o)
+{
+	free(o->buf);
+	o->buf = NULL;
+	o->cap = o->head = o->tail = 0;
+}
+
+/* A next stage that takes 0 bytes, or claims more than it was offered, is
+ * broken: that is EIO, as iob_write(3) says, never a silent loop. */
+int outbuf_flush(struct stage *st, struct outbuf *o)
+{
+	while (o->head < o->tail) {
+		uint64_t n = o->tail - o->head;
+		int64_t r;
+
+		if (!st->next) {
+			errno = EINVAL;
+			return -1;
+		}
+		r = stage_write(st->next, o->buf + o->head, n);
+		if (r <= 0 || (uint64_t)r > n) {
+			if (r >= 0)
+				errno = EIO;
+			return -1;
+		}
+		o->head += (size_t)r;
+		st->out += (uint64_t)r;
+	}
+	o->head = o->tail = 0;
+	return 0;
+}

@@ -1,0 +1,217 @@
+/*
+ * spool.c -- stream sources (pipes, FIFOs, sockets, character devices,
+ * standard input from a pipe) are read once, in manifest order, before
+ * anything is written, so that planning knows every length and a source
+ * that ends early is refused with its line.
+ *
+ * Bytes go to memory up to PLAN_SPOOL_MEM in all; from the fragment that
+ * would pass that bound on, everything goes to one unlinked temporary file,
+ * which then serves as an ordinary seekable source.  Memory fragments are
+ * addressed by offset while the buffer may still move, and get pointers
+ * once spooling is over.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "plan/plan_internal.h"
+
+#define PIECE ((size_t)256 * 1024)
+#define IN_MEMORY (-2)	/* pf->src while the fragment's bytes are in p->spool */
+
+struct spooler {
+	struct plan *p;
+	unsigned char *piece;	/* PIECE bytes of staging */
+	int fd;			/* the spool file, or -1 */
+	int64_t flen;
+	int32_t fsrc;		/* its index in p->src */
+};
+
+/* read(2) that waits out EAGAIN (standard input left non-blocking by
+ * another program) and EINTR: >= 0 bytes, or -1 with errno. */
+static ssize_t read_some(int fd, void *buf, size_t n)
+{
+	for (;;) {
+		ssize_t got = read(fd, buf, n);
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+		if (got >= 0 || (errno != EAGAIN && errno != EINTR))
+			return got;
+		if (errno == EAGAIN && poll(&pfd, 1, -1) < 0 && errno != EINTR)
+			return -1;
+	}
+}
+
+static int open_spool_file(struct spooler *s)
+{
+	const char *dir = getenv("TMPDIR");
+	char *path = NULL;
+
+	if (!dir || !*dir)
+		dir = "/tmp";
+	s->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (s->fd < 0 && asprintf(&path, "%s/aiowrite-spool.XXXXXX", dir) >= 0) {
+		s->fd = mkostemp(path, O_CLOEXEC);
+		if (s->fd >= 0)
+			unlink(path);
+		free(path);
+	}
+	if (s->fd < 0)
+		return -1;
+	s->fsrc = (int32_t)s->p->nsrc++;
+	s->p->src[s->fsrc] = (struct source){ .fd = s->fd, .size = 0 };
+	return 0;
+}
+
+static int file_append(struct spooler *s, const void *buf, size_t n)
+{
+	const unsigned char *b = buf;
+
+	while (n) {
+		ssize_t w = pwrite(s->fd, b, n, s->flen);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		b += w;
+		n -= (size_t)w;
+		s->flen += w;
+	}
+	return 0;
+}
+
+static int mem_append(struct plan *p, const void *buf, size_t n)
+{
+	if (p->spool_len + n > p->spool_cap) {
+		size_t cap = p->spool_cap ? p->spool_cap : PIECE;
+		unsigned char *nb;
+
+		while (cap < p->spool_len + n)
+			cap *= 2;
+		nb = realloc(p->spool, cap);
+		if (!nb)
+			return -1;
+		p->spool = nb;
+		p->spool_cap = cap;
+	}
+	memcpy(p->spool + p->spool_len, buf, n);
+	p->spool_len += n;
+	return 0;
+}
+
+/* Move this fragment's bytes so far from memory to the spool file. */
+static int move_to_file(struct spooler *s, struct placed *pf, size_t mem_start)
+{
+	struct plan *p = s->p;
+	int64_t fstart;
+
+	if (s->fd < 0 && open_spool_file(s) < 0)
+		return -1;
+	fstart = s->flen;
+	if (file_append(s, p->spool + mem_start, p->spool_len - mem_start) < 0)
+		return -1;
+	p->spool_len = mem_start;
+	pf->src = s->fsrc;
+	pf->src_off = fstart;
+	return 0;
+}
+
+/* Read and drop n bytes; the count dropped (less at the end), or -1. */
+static int64_t discard(struct spooler *s, int fd, int64_t n)
+{
+	int64_t done = 0;
+
+	while (done < n) {
+		ssize_t got = read_some(fd, s->piece, n - done < (int64_t)PIECE ? (size_t)(n - done)
+										 : PIECE);
+		if (got < 0)
+			return -1;
+		if (got == 0)
+			break;
+		done += got;
+	}
+	return done;
+}
+
+/* Spool one fragment: skip, then len bytes or up to the end. */
+static int spool_fragment(struct spooler *s, const struct manifest *m, size_t i, char **err)
+{
+	const struct fragment *f = &m->frag[i];
+	struct placed *pf = &s->p->pf[i];
+	int fd = s->p->src[pf->src].fd;
+	size_t mem_start = s->p->spool_len;
+	int64_t skipped, len = 0, want = f->len;
+
+	pf->spooled = 1;
+	skipped = discard(s, fd, f->skip);
+	if (skipped < 0)
+		goto read_error;
+	if (skipped < f->skip)
+		return plan_fail(err, m, f, "'%s' ended after %lld bytes, before skip=%lld",
+				 f->bytes, (long long)skipped, (long long)f->skip);
+	if (s->fd < 0) {
+		pf->src = IN_MEMORY;
+		pf->src_off = (int64_t)mem_start;
+	} else {
+		pf->src = s->fsrc;
+		pf->src_off = s->flen;
+	}
+	while (want < 0 || len < want) {
+		size_t ask = want < 0 || want - len > (int64_t)PIECE ? PIECE : (size_t)(want - len);
+		ssize_t got = read_some(fd, s->piece, ask);
+
+		if (got < 0)
+			goto read_error;
+		if (got == 0)
+			break;
+		if (pf->src == IN_MEMORY && s->p->spool_len + (size_t)got > PLAN_SPOOL_MEM &&
+		    move_to_file(s, pf, mem_start) < 0)
+			goto spool_error;
+		if (pf->src == IN_MEMORY ? mem_append(s->p, s->piece, (size_t)got)
+					 : file_append(s, s->piece, (size_t)got))
+			goto spool_error;
+		len += got;
+	}
+	if (want >= 0 && len < want)
+		return plan_fail(err, m, f, "'%s' ended after %lld bytes; skip=%lld len=%lld needs "
+				 "%lld", f->bytes, (long long)(skipped + len), (long long)f->skip,
+				 (long long)want, (long long)(f->skip + want));
+	pf->len = len;
+	return 0;
+read_error:
+	return plan_fail(err, m, f, "cannot read '%s': %s", f->bytes, strerror(errno));
+spool_error:
+	return plan_fail(err, m, f, "cannot keep the bytes of '%s' (in memory or in $TMPDIR): %s",
+			 f->bytes, strerror(errno));
+}
+
+int plan_spool(struct plan *p, const struct manifest *m, char **err)
+{
+	struct spooler s = { .p = p, .fd = -1 };
+	int rc = 0;
+
+	for (size_t i = 0; i < m->nfrag && rc == 0; i++) {
+		if (m->frag[i].kind != FRAG_FILE || !p->src[p->pf[i].src].stream)
+			continue;
+		if (!s.piece && !(s.piece = malloc(PIECE))) {
+			*err = strdup(strerror(ENOMEM));
+			rc = -1;
+			break;
+		}
+		rc = spool_fragment(&s, m, i, err);
+	}
+	free(s.piece);
+	if (s.fd >= 0)
+		p->src[s.fsrc].size = s.flen;
+	for (size_t i = 0; i < m->nfrag; i++)
+		if (p->pf[i].src == IN_MEMORY) {
+			p->pf[i].src = -1;
+			p->pf[i].bytes = p->spool + p->pf[i].src_off;
+		}
+	return rc;
+}

@@ -1,0 +1,67 @@
+#!/bin/sh
+# Pipelines (issue: stream mode): the manifest from standard input, output to
+# a pipe, `file -` and FIFOs as sources in both modes, a source that ends
+# early, a non-blocking pipe as standard output with a slow reader, and a
+# reader that goes away early.
+. "${TESTS_DIR:-$(dirname "$0")/..}/cli/lib.sh"
+
+randfile blob 300000
+# The manifest on stdin, the image to a pipe.
+printf 'data "HDR1"\nfile blob\n' | "$AIOWRITE" - -o - 2>err | cat > got || fail "stdin manifest to a pipe"
+{ printf HDR1; cat blob; } > want
+same got want
+has err '^-: 2 fragments, .* stream mode'
+
+# `file -` from a pipe, in stream mode (to a pipe) and in aio mode (a file).
+cat blob | "$AIOWRITE" -e 'data "HDR1"' -e 'file -' -o - --report=none | cat > got
+same got want
+cat blob | "$AIOWRITE" -e 'data "HDR1"' -e 'file -' -o out.bin --report=none
+same out.bin want
+# skip=, len= and successive fragments from one pipe; size pads.
+cat blob | "$AIOWRITE" -e 'file - skip=10 len=100 at=512' -e 'file - len=50 at=0' -e 'size 1K' -o o2 --report=none
+put blob 10 100 w2 512; put blob 110 50 w2 0; truncate -s 1024 w2
+same o2 w2
+# A FIFO source, and a character device with len=.
+mkfifo fifo
+cat blob > fifo &
+"$AIOWRITE" -e 'file fifo len=1000' -e 'file /dev/zero len=24' -o o3 --report=none
+wait
+head -c 1000 blob > w3; head -c 24 /dev/zero >> w3
+same o3 w3
+run 2 "$AIOWRITE" -e 'file /dev/zero' -o o4
+has err "^<command-line>:1:1: '/dev/zero' is a character device: give len="
+# A stream that ends early is refused with its line; nothing is written.
+printf 'short' | "$AIOWRITE" -e 'data x' -e 'file - len=100' -o o5 >out 2>err && fail "short stream accepted"
+has err "^<command-line>:2:1: '-' ended after 5 bytes"
+[ ! -e o5 ] || fail "target created"
+# A large stream goes past the memory spool into a temporary file.
+head -c 40000000 /dev/urandom > big
+cat big | TMPDIR=$T "$AIOWRITE" -e 'file -' -e 'data "END"' -o o6 --report=none
+{ cat big; printf END; } > w6
+same o6 w6
+[ "$(ls "$T" | grep -c spool)" = 0 ] || fail "a spool file was left behind"
+
+# A non-blocking pipe as standard output, drained slowly: nothing lost.
+NB=$TESTS_BUILD/nonblock
+[ -x "$NB" ] || fail "tests helper nonblock not built"
+"$NB" "$AIOWRITE" -e 'file blob' -e 'fill 7 len=3M' -f xor:00 -o - --report-file=rep.json --report=json |
+	{ sleep 0.3; cat; } > got
+{ cat blob; head -c 3145728 /dev/zero | tr '\0' '\7'; } > want
+same got want
+[ "$(json rep.json summary exit)" = 0 ] || fail "non-blocking pipe: exit"
+"$NB" "$AIOWRITE" -e 'file blob' -e 'fill 7 len=3M' -o - --report=none | { sleep 0.3; cat; } > got
+same got want
+
+# A reader that goes away: the run ends promptly, quietly, exit 1; a report
+# file says EPIPE.
+start=$(date +%s)
+"$AIOWRITE" -e 'fill 1 len=1G' -f xor:01 -o - --report=json --report-file=rep.json 2>err | head -c 10 > got
+rc=$(jq -r 'select(.type=="summary") | .exit' rep.json)
+[ "$rc" = 1 ] || fail "early reader: summary exit $rc"
+[ $(( $(date +%s) - start )) -lt 20 ] || fail "early reader: the run did not end promptly"
+[ "$(json rep.json fragment error)" = EPIPE ] || fail "early reader: no EPIPE in the report"
+[ ! -s err ] || { cat err; fail "early reader: stderr not quiet"; }
+[ "$(od -An -tx1 got | tr -d ' \n')" = 00000000000000000000 ] || fail "early reader: first bytes"
+( "$AIOWRITE" -e 'fill 1 len=1G' -o - 2>err; echo $? > status ) | head -c 10 > /dev/null
+[ "$(cat status)" = 1 ] || fail "early reader without filters: exit $(cat status)"
+[ ! -s err ] || { cat err; fail "early reader: stderr not quiet"; }

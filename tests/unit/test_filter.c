@@ -1,0 +1,921 @@
+/*
+ * test_filter.c -- the stream filters (xor, hex, gzip) against independent
+ * references, however the input is cut and whatever the next stage takes.
+ *
+ * A capture stage stands in for the sink: it appends what it takes to a
+ * growing buffer, with a temper (takes everything, 1 byte, a prime count,
+ * EAGAIN every 3rd call, half, or EPIPE after a given count).  A driver
+ * pushes the input through a chain as the stream engine does: pieces of
+ * one chunking, the rest offered again after a short take or an EAGAIN,
+ * then finish() on each stage until it returns 0.
+ *
+ * For every input size, chunking and temper the output must equal the
+ * one-shot output (whole input, take-everything sink); the one-shot output
+ * itself is checked against a reference computed here (xor byte by byte,
+ * hex by snprintf) or by another implementation (zlib's inflate, xxd,
+ * gzip -dc), never against the code under test.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "filter/filter.h"
+#include "unit.h"
+
+#define KiB ((size_t)1024)
+#define MiB (KiB * KiB)
+
+/* ---- small utilities ---------------------------------------------------- */
+
+static uint32_t rnd32(uint32_t *st)
+{
+	uint32_t x = *st;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return *st = x;
+}
+
+static void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p) {
+		fprintf(stderr, "test_filter: out of memory\n");
+		exit(1);
+	}
+	return p;
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p) {
+		fprintf(stderr, "test_filter: out of memory\n");
+		exit(1);
+	}
+	return p;
+}
+
+static unsigned char *random_bytes(size_t n, uint32_t seed)
+{
+	unsigned char *p = xmalloc(n);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (unsigned char)(rnd32(&seed) >> 24);
+	return p;
+}
+
+/* A growing byte string. */
+struct bytes {
+	unsigned char *p;
+	size_t n, cap;
+};
+
+static void bytes_add(struct bytes *b, const void *p, size_t n)
+{
+	if (n == 0)
+		return;
+	if (b->n + n > b->cap) {
+		b->cap = b->cap ? b->cap : 4096;
+		while (b->cap < b->n + n)
+			b->cap *= 2;
+		b->p = xrealloc(b->p, b->cap);
+	}
+	memcpy(b->p + b->n, p, n);
+	b->n += n;
+}
+
+/* b holds exactly p[0..n) (memcmp must not see the NULL of an empty b). */
+static int same(const struct bytes *b, const void *p, size_t n)
+{
+	return b->n == n && (n == 0 || memcmp(b->p, p, n) == 0);
+}
+
+static char tmpdir[4096];
+
+static void temp_path(char *buf, size_t size, const char *name)
+{
+	snprintf(buf, size, "%s/%s", tmpdir, name);
+}
+
+static void write_file(const char *path, const void *p, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+
+	if (!f || (n && fwrite(p, 1, n, f) != n) || fclose(f) != 0) {
+		perror(path);
+		exit(1);
+	}
+}
+
+static int have_tool(const char *name)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", name);
+	return system(cmd) == 0;
+}
+
+/* The standard output of a shell command; -1 if it did not exit 0. */
+static int run_command(const char *cmd, struct bytes *out)
+{
+	unsigned char buf[65536];
+	FILE *p = popen(cmd, "r");
+	size_t r;
+
+	if (!p)
+		return -1;
+	while ((r = fread(buf, 1, sizeof buf, p)) > 0)
+		bytes_add(out, buf, r);
+	return pclose(p) == 0 ? 0 : -1;
+}
+
+/* ---- the capture stage -------------------------------------------------- */
+
+enum temper { T_ALL, T_ONE, T_P7, T_P4099, T_EAGAIN3, T_HALF, NTEMPER, T_EPIPE = NTEMPER };
+
+static const char *const temper_name[] = { "all", "1 byte", "7 bytes", "4099 bytes",
+					   "EAGAIN every 3rd", "half", "EPIPE" };
+
+struct capture {
+	struct stage st;
+	struct bytes b;
+	int temper;
+	unsigned long calls, zero_writes;
+	size_t epipe_after;	/* T_EPIPE: bytes taken before the pipe breaks */
+};
+
+static int64_t capture_write(struct stage *st, const void *buf, uint64_t n)
+{
+	struct capture *c = (struct capture *)st;
+	uint64_t k = n;
+
+	c->calls++;
+	if (n == 0) {
+		c->zero_writes++;
+		return 0;
+	}
+	switch (c->temper) {
+	case T_ONE:
+		k = 1;
+		break;
+	case T_P7:
+		k = n < 7 ? n : 7;
+		break;
+	case T_P4099:
+		k = n < 4099 ? n : 4099;
+		break;
+	case T_EAGAIN3:
+		if (c->calls % 3 == 0) {
+			errno = EAGAIN;
+			return -1;
+		}
+		break;
+	case T_HALF:
+		k = (n + 1) / 2;
+		break;
+	case T_EPIPE:
+		if (c->b.n >= c->epipe_after) {
+			errno = EPIPE;
+			return -1;
+		}
+		if (k > c->epipe_after - c->b.n)
+			k = c->epipe_after - c->b.n;
+		break;
+	}
+	bytes_add(&c->b, buf, (size_t)k);
+	return (int64_t)k;
+}
+
+static int capture_finish(struct stage *st)
+{
+	(void)st;
+	return 0;
+}
+
+static void capture_destroy(struct stage *st)
+{
+	struct capture *c = (struct capture *)st;
+
+	free(c->b.p);
+	free(c);
+}
+
+static const struct stage_ops capture_ops = {
+	.name = "capture",
+	.write = capture_write,
+	.finish = capture_finish,
+	.destroy = capture_destroy,
+};
+
+static struct capture *capture_new(int temper)
+{
+	struct capture *c = xmalloc(sizeof *c);
+
+	memset(c, 0, sizeof *c);
+	c->st.ops = &capture_ops;
+	c->temper = temper;
+	return c;
+}
+
+/* ---- chains and the driver ---------------------------------------------- */
+
+enum chunking { C_WHOLE, C_1, C_3, C_31, C_4099, C_64K, C_RANDOM, NCHUNKING };
+
+static const char *const chunking_name[] = { "whole", "1", "3", "31", "4099", "64 KiB",
+					     "random" };
+
+static size_t piece_size(int chunking, uint32_t *rng, size_t left)
+{
+	size_t k = left;
+
+	switch (chunking) {
+	case C_1: k = 1; break;
+	case C_3: k = 3; break;
+	case C_31: k = 31; break;
+	case C_4099: k = 4099; break;
+	case C_64K: k = 64 * KiB; break;
+	case C_RANDOM:
+		k = rnd32(rng) % 4 == 0 ? 1 + rnd32(rng) % 16 : 1 + rnd32(rng) % 300000;
+		break;
+	}
+	return k < left ? k : left;
+}
+
+struct chain {
+	struct stage *head;	/* the first filter */
+	struct stage *filt[4];	/* the filters, in order */
+	size_t nfilt;
+	struct capture *cap;	/* the last stage */
+};
+
+/* Build the chain specs[0] -> ... -> capture; 0, or -1 after a failed
+ * check. */
+static int chain_new(struct chain *ch, const char *const *specs, size_t nspec, int temper)
+{
+	size_t i;
+
+	memset(ch, 0, sizeof *ch);
+	ch->cap = capture_new(temper);
+	for (i = nspec; i-- > 0;) {
+		char *err = NULL;
+		struct stage *f = filter_create(specs[i], &err);
+
+		if (!CHECK(f != NULL)) {
+			fprintf(stderr, "  filter_create(\"%.40s\"): %s\n", specs[i],
+				err ? err : "(no message)");
+			free(err);
+			stage_destroy_chain(ch->head ? ch->head : &ch->cap->st);
+			return -1;
+		}
+		CHECK(err == NULL);
+		CHECK(f->next == NULL && f->in == 0 && f->out == 0);
+		f->next = ch->head ? ch->head : &ch->cap->st;
+		ch->head = f;
+		ch->filt[i] = f;
+	}
+	ch->nfilt = nspec;
+	return 0;
+}
+
+/* Push in[0..n) through ch as the stream engine does; 0, or -1 with errno
+ * for a permanent error (an endless run of EAGAIN is EDEADLK). */
+static int drive(struct chain *ch, const unsigned char *in, size_t n, int chunking, uint32_t seed)
+{
+	size_t pos = 0, i;
+	int stalls = 0;
+
+	while (pos < n) {
+		size_t piece = piece_size(chunking, &seed, n - pos), off = 0;
+
+		while (off < piece) {
+			int64_t r = stage_write(ch->head, in + pos + off, piece - off);
+
+			if (r > 0 && (uint64_t)r <= piece - off) {
+				off += (size_t)r;
+				stalls = 0;
+				continue;
+			}
+			if (r > 0 || r == 0) {
+				CHECK(r < 0);	/* took nothing, or more than offered */
+				errno = EIO;
+				return -1;
+			}
+			if (errno != EAGAIN)
+				return -1;
+			if (++stalls > 100) {
+				errno = EDEADLK;
+				return -1;
+			}
+		}
+		pos += piece;
+	}
+	for (i = 0; i < ch->nfilt; i++) {
+		while (stage_finish(ch->filt[i]) != 0) {
+			if (errno != EAGAIN)
+				return -1;
+			if (++stalls > 100) {
+				errno = EDEADLK;
+				return -1;
+			}
+		}
+		stalls = 0;
+	}
+	return 0;
+}
+
+/* The output of specs over in[0..n), cut by chunking into a sink of the
+ * temper, into *out (malloc'd); 0, or -1 with errno.  Checks the counters
+ * and that no stage was offered 0 bytes. */
+static int run(const char *const *specs, size_t nspec, const unsigned char *in, size_t n,
+	       int chunking, int temper, struct bytes *out)
+{
+	struct chain ch;
+	size_t i;
+	int r, e;
+
+	memset(out, 0, sizeof *out);
+	if (chain_new(&ch, specs, nspec, temper) < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	r = drive(&ch, in, n, chunking, 12345u + (uint32_t)n);
+	e = errno;
+	if (r == 0) {
+		CHECK_INT(ch.head->in, n);
+		for (i = 0; i + 1 < ch.nfilt; i++)
+			CHECK_INT(ch.filt[i]->out, ch.filt[i + 1]->in);
+		CHECK_INT(ch.filt[ch.nfilt - 1]->out, ch.cap->b.n);
+		CHECK_INT(ch.cap->st.in, ch.cap->b.n);
+		/* A finish after completion is 0 again, and passes nothing on. */
+		for (i = 0; i < ch.nfilt; i++)
+			CHECK_INT(stage_finish(ch.filt[i]), 0);
+		CHECK_INT(ch.cap->st.in, ch.cap->b.n);
+	}
+	CHECK_INT(ch.cap->zero_writes, 0);
+	*out = ch.cap->b;
+	ch.cap->b.p = NULL;
+	stage_destroy_chain(ch.head);
+	errno = e;
+	return r;
+}
+
+/* The one-shot output: the whole input at once into a sink that takes all. */
+static struct bytes one_shot(const char *const *specs, size_t nspec, const unsigned char *in,
+			     size_t n)
+{
+	struct bytes out;
+
+	if (!CHECK_INT(run(specs, nspec, in, n, C_WHOLE, T_ALL, &out), 0))
+		fprintf(stderr, "  %s over %zu bytes: %s\n", specs[0], n, strerror(errno));
+	return out;
+}
+
+/* Every chunking x every temper gives exactly expect. */
+static void all_cuts(const char *const *specs, size_t nspec, const unsigned char *in, size_t n,
+		     const struct bytes *expect)
+{
+	int c, t;
+
+	for (c = 0; c < NCHUNKING; c++) {
+		for (t = 0; t < NTEMPER; t++) {
+			struct bytes out;
+			int r = run(specs, nspec, in, n, c, t, &out);
+
+			if (!CHECK_INT(r, 0) ||
+			    !CHECK(same(&out, expect->p, expect->n)))
+				fprintf(stderr, "  %s%s over %zu bytes, pieces of %s, sink %s: %s%s\n",
+					specs[0], nspec > 1 ? " ..." : "", n, chunking_name[c],
+					temper_name[t], r ? strerror(errno) : "output differs",
+					r ? "" : " from the one-shot output");
+			free(out.p);
+		}
+	}
+}
+
+static const size_t sizes[] = { 0, 1, 2, 3, 29, 30, 31, 60, 1000, 100000, MiB + 7 };
+#define NSIZES (sizeof sizes / sizeof sizes[0])
+
+/* ---- xor ---------------------------------------------------------------- */
+
+static char *hex_spec(const char *prefix, const unsigned char *key, size_t n, int upper)
+{
+	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+	size_t p = strlen(prefix), i;
+	char *s = xmalloc(p + 2 * n + 1);
+
+	memcpy(s, prefix, p);
+	for (i = 0; i < n; i++) {
+		s[p + 2 * i] = digits[key[i] >> 4];
+		s[p + 2 * i + 1] = digits[key[i] & 15];
+	}
+	s[p + 2 * n] = '\0';
+	return s;
+}
+
+static void check_xor_ref(const char *spec, const unsigned char *in, size_t n,
+			  const unsigned char *key, size_t klen, const struct bytes *out)
+{
+	size_t i;
+
+	if (!CHECK_INT(out->n, n))
+		return;
+	for (i = 0; i < n; i++)
+		if (out->p[i] != (in[i] ^ key[i % klen]))
+			break;
+	if (!CHECK_INT(i, n))
+		fprintf(stderr, "  %.40s over %zu bytes: byte %zu differs\n", spec, n, i);
+}
+
+static void test_xor(const unsigned char *data)
+{
+	static const size_t klens[] = { 1, 3, 8, 13, 4096, MiB };
+	size_t k, s;
+
+	for (k = 0; k < sizeof klens / sizeof klens[0]; k++) {
+		unsigned char *key = random_bytes(klens[k], 777u + (uint32_t)k);
+		char *spec = hex_spec(k % 2 ? "xor:0x" : "xor:", key, klens[k], k == 2);
+		const char *specs[2] = { spec, spec };
+
+		for (s = 0; s < NSIZES; s++) {
+			size_t n = sizes[s];
+			struct bytes out = one_shot(specs, 1, data, n), back;
+
+			check_xor_ref(spec, data, n, key, klens[k], &out);
+			/* Every cut: every size for short keys, 100000 for the
+			 * long ones, and 1 MiB + 7 (past many outbufs and
+			 * expanded keys) for some of each. */
+			if (n < 100000 ? klens[k] < 4096
+				       : n == 100000 || k == 0 || k == 3 || klens[k] == MiB)
+				all_cuts(specs, 1, data, n, &out);
+			free(out.p);
+			/* xor twice is the identity, through a chain. */
+			back = one_shot(specs, 2, data, n);
+			CHECK(same(&back, data, n));
+			free(back.p);
+		}
+		{
+			struct bytes expect = { (unsigned char *)data, 100000, 0 };
+
+			all_cuts(specs, 2, data, 100000, &expect);
+		}
+		free(spec);
+		free(key);
+	}
+
+	/* xor:@FILE: the file's bytes are the key, 13 bytes and 1 MiB. */
+	for (k = 0; k < 2; k++) {
+		size_t klen = k ? MiB : 13;
+		unsigned char *key = random_bytes(klen, 4242u + (uint32_t)k);
+		char path[4200], spec[4300];
+		const char *specs[1] = { spec };
+		struct bytes out;
+
+		temp_path(path, sizeof path, "key.bin");
+		write_file(path, key, klen);
+		snprintf(spec, sizeof spec, "xor:@%s", path);
+		out = one_shot(specs, 1, data, MiB + 7);
+		check_xor_ref(spec, data, MiB + 7, key, klen, &out);
+		all_cuts(specs, 1, data, 100000, &(struct bytes){ out.p, 100000, 0 });
+		free(out.p);
+		unlink(path);
+		free(key);
+	}
+}
+
+/* ---- hex ---------------------------------------------------------------- */
+
+/* The reference: snprintf per byte, a newline after every width bytes and
+ * after a last partial line. */
+static struct bytes hex_ref(const unsigned char *in, size_t n, size_t width, int upper)
+{
+	struct bytes b = { 0 };
+	char two[3];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(two, sizeof two, upper ? "%02X" : "%02x", in[i]);
+		bytes_add(&b, two, 2);
+		if (width && (i + 1) % width == 0)
+			bytes_add(&b, "\n", 1);
+	}
+	if (width && n % width)
+		bytes_add(&b, "\n", 1);
+	return b;
+}
+
+static void test_hex(const unsigned char *data)
+{
+	static const struct {
+		const char *spec;
+		size_t width;
+		int upper;
+	} cases[] = {
+		{ "hex", 30, 0 },
+		{ "hex:width=0", 0, 0 },
+		{ "hex:width=1", 1, 0 },
+		{ "hex:width=16", 16, 0 },
+		{ "hex:upper", 30, 1 },
+		{ "hex:width=16:upper", 16, 1 },
+		{ "hex:upper:width=7", 7, 1 },
+		{ "hex:upper,width=1", 1, 1 },
+		{ "hex:width=5,width=4096", 4096, 0 },
+	};
+	size_t c, s;
+
+	for (c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		const char *specs[1] = { cases[c].spec };
+
+		for (s = 0; s < NSIZES; s++) {
+			size_t n = sizes[s];
+			struct bytes out = one_shot(specs, 1, data, n);
+			struct bytes ref = hex_ref(data, n, cases[c].width, cases[c].upper);
+
+			if (!CHECK(same(&out, ref.p, ref.n)))
+				fprintf(stderr, "  %s over %zu bytes differs from snprintf\n",
+					cases[c].spec, n);
+			if (c == 0 || n <= 100000)
+				all_cuts(specs, 1, data, n, &out);
+			free(out.p);
+			free(ref.p);
+		}
+	}
+
+	/* xxd -p, and -c 16, on the same input. */
+	if (have_tool("xxd")) {
+		static const struct {
+			const char *spec, *opts;
+		} x[] = { { "hex", "-p" }, { "hex:width=16", "-p -c 16" } };
+		char path[4200], cmd[4400];
+		size_t i, n = 100000 + 17;
+
+		temp_path(path, sizeof path, "in.bin");
+		write_file(path, data, n);
+		for (i = 0; i < 2; i++) {
+			const char *specs[1] = { x[i].spec };
+			struct bytes out = one_shot(specs, 1, data, n), ref = { 0 };
+
+			snprintf(cmd, sizeof cmd, "xxd %s '%s'", x[i].opts, path);
+			CHECK_INT(run_command(cmd, &ref), 0);
+			if (!CHECK(same(&out, ref.p, ref.n)))
+				fprintf(stderr, "  %s differs from xxd %s\n", x[i].spec, x[i].opts);
+			free(out.p);
+			free(ref.p);
+		}
+		unlink(path);
+	} else {
+		fprintf(stderr, "test_filter: no xxd, the comparison with xxd -p is skipped\n");
+	}
+}
+
+/* ---- gzip --------------------------------------------------------------- */
+
+/* The gzip output decompresses to in[0..n) with zlib's inflate, is exactly
+ * one member, and has the reproducible header. */
+static void check_gunzip(const char *spec, const struct bytes *gz, const unsigned char *in,
+			 size_t n)
+{
+	unsigned char *plain = xmalloc(n + 1);
+	z_stream z;
+	int r;
+
+	if (!CHECK(gz->n >= 18)) {
+		free(plain);
+		return;
+	}
+	CHECK(gz->p[0] == 0x1f && gz->p[1] == 0x8b && gz->p[2] == 8);
+	CHECK_INT(gz->p[3], 0);	/* flags: no name, no comment, no extra */
+	CHECK(gz->p[4] == 0 && gz->p[5] == 0 && gz->p[6] == 0 && gz->p[7] == 0); /* mtime */
+
+	memset(&z, 0, sizeof z);
+	if (!CHECK_INT(inflateInit2(&z, 15 + 16), Z_OK)) {
+		free(plain);
+		return;
+	}
+	z.next_in = gz->p;
+	z.avail_in = (uInt)gz->n;
+	z.next_out = plain;
+	z.avail_out = (uInt)(n + 1);
+	r = inflate(&z, Z_FINISH);
+	if (!CHECK_INT(r, Z_STREAM_END))
+		fprintf(stderr, "  %s over %zu bytes: inflate says %d\n", spec, n, r);
+	CHECK_INT(z.avail_in, 0);	/* one member, ending where the output ends */
+	CHECK_INT(z.total_out, n);
+	CHECK(z.total_out == n && memcmp(plain, in, n) == 0);
+	inflateEnd(&z);
+	free(plain);
+}
+
+static void test_gzip(const unsigned char *data)
+{
+	char spec[16];
+	const char *specs[1] = { spec };
+	size_t s;
+	int level;
+
+	for (level = -1; level <= 9; level++) {
+		if (level < 0)
+			snprintf(spec, sizeof spec, "gzip");
+		else
+			snprintf(spec, sizeof spec, "gzip:%d", level);
+		for (s = 0; s < NSIZES; s++) {
+			size_t n = sizes[s];
+			struct bytes out = one_shot(specs, 1, data, n);
+
+			check_gunzip(spec, &out, data, n);
+			/* Every cut: all sizes for the default level and level 0
+			 * (whose stored blocks zlib alone cuts by avail_in and
+			 * avail_out), sizes up to 100000 for the others; gzip:6
+			 * is gzip, checked below. */
+			if (level <= 0 || (n <= 100000 && level != 6))
+				all_cuts(specs, 1, data, n, &out);
+			free(out.p);
+		}
+	}
+
+	/* gzip -dc gives the input back, and "gzip" is "gzip:6". */
+	{
+		const char *a[1] = { "gzip" }, *b[1] = { "gzip:6" };
+		struct bytes out = one_shot(a, 1, data, MiB + 7), out6 = one_shot(b, 1, data, MiB + 7);
+
+		CHECK(same(&out, out6.p, out6.n));
+		if (have_tool("gzip")) {
+			char path[4200], cmd[4400];
+			struct bytes plain = { 0 };
+
+			temp_path(path, sizeof path, "out.gz");
+			write_file(path, out.p, out.n);
+			snprintf(cmd, sizeof cmd, "gzip -dc '%s'", path);
+			CHECK_INT(run_command(cmd, &plain), 0);
+			CHECK(same(&plain, data, MiB + 7));
+			free(plain.p);
+			unlink(path);
+		} else {
+			fprintf(stderr, "test_filter: no gzip, the gzip -dc check is skipped\n");
+		}
+		free(out.p);
+		free(out6.p);
+	}
+
+	/* No input after finish. */
+	{
+		struct chain ch;
+
+		if (chain_new(&ch, specs, 1, T_ALL) == 0) {
+			CHECK_INT(stage_write(ch.head, data, 10), 10);
+			CHECK_INT(stage_finish(ch.head), 0);
+			errno = 0;
+			CHECK_INT(stage_write(ch.head, data, 10), -1);
+			CHECK_INT(errno, EINVAL);
+			CHECK_INT(stage_finish(ch.head), 0);
+			stage_destroy_chain(ch.head);
+		}
+	}
+}
+
+/* ---- a broken pipe ------------------------------------------------------ */
+
+/* EPIPE from the sink comes back as -1/EPIPE, from write when the filter
+ * has output to pass on during the input, and from finish in any case,
+ * again on every later call. */
+static void test_epipe(const unsigned char *data)
+{
+	static const char *const all[] = { "xor:5a", "hex", "gzip", "gzip:0" };
+	static const size_t sizes_in[] = { 10, MiB };
+	static const size_t after[] = { 0, 5 };
+	size_t i, s, a;
+
+	for (i = 0; i < sizeof all / sizeof all[0]; i++) {
+		for (s = 0; s < 2; s++) {
+			for (a = 0; a < 2; a++) {
+				const char *specs[1] = { all[i] };
+				struct chain ch;
+				int r, in_write;
+
+				if (chain_new(&ch, specs, 1, T_EPIPE) < 0)
+					continue;
+				ch.cap->epipe_after = after[a];
+				errno = 0;
+				r = drive(&ch, data, sizes_in[s], C_4099, 1);
+				in_write = ch.head->in < sizes_in[s];
+				if (!CHECK_INT(r, -1) || !CHECK_INT(errno, EPIPE))
+					fprintf(stderr, "  %s over %zu bytes, EPIPE after %zu: %d, %s\n",
+						all[i], sizes_in[s], after[a], r, strerror(errno));
+				/* Only an output larger than the first 4099 bytes
+				 * of input can break the pipe before the end. */
+				if (s == 1)
+					CHECK(in_write);
+				errno = 0;
+				CHECK_INT(stage_finish(ch.head), -1);
+				CHECK_INT(errno, EPIPE);
+				errno = 0;
+				CHECK_INT(stage_finish(ch.head), -1);
+				CHECK_INT(errno, EPIPE);
+				if (in_write) {
+					errno = 0;
+					CHECK_INT(stage_write(ch.head, data, 5), -1);
+					CHECK_INT(errno, EPIPE);
+				}
+				CHECK_INT(ch.cap->b.n, after[a]);
+				stage_destroy_chain(ch.head);
+			}
+		}
+	}
+}
+
+/* ---- bad specs ---------------------------------------------------------- */
+
+static void expect_error(const char *spec, const char *msg)
+{
+	char *err = NULL;
+	struct stage *st = filter_create(spec, &err);
+
+	if (!CHECK(st == NULL))
+		stage_destroy_chain(st);
+	if (!CHECK_STR(err, msg))
+		fprintf(stderr, "  for the spec \"%s\"\n", spec);
+	free(err);
+}
+
+static void test_errors(void)
+{
+	char cwd[4096];
+	unsigned char *big;
+	int i;
+
+	expect_error("gzp", "unknown filter 'gzp' (did you mean 'gzip'?)");
+	expect_error("gzp:9", "unknown filter 'gzp' (did you mean 'gzip'?)");
+	expect_error("Hex", "unknown filter 'Hex' (did you mean 'hex'?)");
+	expect_error("xr:5a", "unknown filter 'xr' (did you mean 'xor'?)");
+	expect_error("lzma", "unknown filter 'lzma'");
+	expect_error("", "filter '': no filter name (one of gzip, hex, xor)");
+	expect_error(":5", "filter ':5': no filter name (one of gzip, hex, xor)");
+
+	expect_error("xor:5", "filter 'xor:5': odd number of hex digits in the key");
+	expect_error("xor:0x123", "filter 'xor:0x123': odd number of hex digits in the key");
+	expect_error("xor:zz", "filter 'xor:zz': 'z' is not a hex digit");
+	expect_error("xor:5a 5b", "filter 'xor:5a 5b': ' ' is not a hex digit");
+	expect_error("xor:5\n", "filter 'xor:5\\x0a': byte 0x0a is not a hex digit");
+	expect_error("xor", "filter 'xor': needs a key: xor:HEX or xor:@FILE");
+	expect_error("xor:", "filter 'xor:': needs a key: xor:HEX or xor:@FILE");
+	expect_error("xor:0x", "filter 'xor:0x': the key must be 1 byte to 1 MiB");
+
+	expect_error("gzip:10", "filter 'gzip:10': level must be 0..9");
+	expect_error("gzip:", "filter 'gzip:': level must be 0..9");
+	expect_error("gzip:x", "filter 'gzip:x': level must be 0..9");
+	expect_error("gzip:-1", "filter 'gzip:-1': level must be 0..9");
+
+	expect_error("hex:width=x", "filter 'hex:width=x': width must be a number");
+	expect_error("hex:width=", "filter 'hex:width=': width must be a number");
+	expect_error("hex:width", "filter 'hex:width': width must be a number");
+	expect_error("hex:width=-1", "filter 'hex:width=-1': width must be a number");
+	expect_error("hex:width=16x", "filter 'hex:width=16x': width must be a number");
+	expect_error("hex:width=99999999999",
+		     "filter 'hex:width=99999999999': width must be at most 4294967295");
+	expect_error("hex:uper", "filter 'hex:uper': unknown option 'uper' (did you mean 'upper'?)");
+	expect_error("hex:upper:widht=3",
+		     "filter 'hex:upper:widht=3': unknown option 'widht' (did you mean 'width'?)");
+	expect_error("hex:bold", "filter 'hex:bold': unknown option 'bold' (options: width=N, upper)");
+	expect_error("hex:", "filter 'hex:': empty option");
+	expect_error("hex:upper,", "filter 'hex:upper,': empty option");
+	expect_error("hex:upper=1", "filter 'hex:upper=1': upper takes no value");
+
+	/* A long spec is cut in the message. */
+	{
+		char spec[200];
+		char want[300];
+
+		memset(spec, 'a', sizeof spec);
+		memcpy(spec, "xor:", 4);
+		spec[sizeof spec - 2] = 'g';
+		spec[sizeof spec - 1] = '\0';
+		snprintf(want, sizeof want, "filter '%.64s...': 'g' is not a hex digit", spec);
+		expect_error(spec, want);
+	}
+
+	/* Key files, relative to the current directory. */
+	if (!CHECK(getcwd(cwd, sizeof cwd) != NULL) || !CHECK_INT(chdir(tmpdir), 0))
+		return;
+	write_file("empty", "", 0);
+	big = random_bytes(MiB + 1, 99);
+	write_file("big", big, MiB + 1);
+	CHECK_INT(mkdir("dir", 0700), 0);
+	expect_error("xor:@k", "filter 'xor:@k': cannot read 'k': No such file or directory");
+	expect_error("xor:@", "filter 'xor:@': cannot read '': No such file or directory");
+	expect_error("xor:@empty", "filter 'xor:@empty': the key must be 1 byte to 1 MiB");
+	expect_error("xor:@big", "filter 'xor:@big': the key must be 1 byte to 1 MiB");
+	expect_error("xor:@dir", "filter 'xor:@dir': cannot read 'dir': Is a directory");
+	{
+		/* 1 MiB exactly is a key; relative paths work. */
+		char *err = NULL;
+		struct stage *st;
+
+		write_file("big", big, MiB);
+		st = filter_create("xor:@big", &err);
+		CHECK(st != NULL && err == NULL);
+		stage_destroy_chain(st);
+		free(err);
+	}
+	{
+		/* A key of 1 MiB + 1 given in hex. */
+		char *spec = hex_spec("xor:", big, MiB + 1, 0);
+		char want[300];
+
+		snprintf(want, sizeof want, "filter '%.64s...': the key must be 1 byte to 1 MiB",
+			 spec);
+		expect_error(spec, want);
+		free(spec);
+	}
+	free(big);
+	unlink("empty");
+	unlink("big");
+	rmdir("dir");
+	CHECK_INT(chdir(cwd), 0);
+
+	/* The good specs all build, and name their filter. */
+	{
+		static const char *const good[][2] = {
+			{ "xor:00", "xor" }, { "xor:0XaBcD", "xor" }, { "hex", "hex" },
+			{ "hex:width=0", "hex" }, { "hex:upper", "hex" }, { "gzip", "gzip" },
+			{ "gzip:0", "gzip" }, { "gzip:9", "gzip" },
+		};
+
+		for (i = 0; i < (int)(sizeof good / sizeof good[0]); i++) {
+			char *err = NULL;
+			struct stage *st = filter_create(good[i][0], &err);
+
+			if (CHECK(st != NULL)) {
+				CHECK_STR(st->ops->name, good[i][1]);
+				stage_destroy_chain(st);
+			}
+			CHECK(err == NULL);
+			free(err);
+		}
+	}
+}
+
+/* ---- stage.c on its own ------------------------------------------------- */
+
+static void test_outbuf(void)
+{
+	struct capture *c = capture_new(T_EAGAIN3);
+	struct stage st = { .ops = NULL, .next = &c->st };
+	struct outbuf o;
+	int r, tries = 0;
+
+	CHECK_INT(outbuf_init(&o, 10), 0);
+	CHECK_INT(outbuf_flush(&st, &o), 0);	/* nothing pending */
+	memcpy(o.buf, "0123456789", 10);
+	o.tail = 10;
+	c->temper = T_P7;
+	c->calls = 2;		/* the next call takes 7 */
+	CHECK_INT(outbuf_flush(&st, &o), 0);
+	CHECK_INT(st.out, 10);
+	CHECK(o.head == 0 && o.tail == 0);
+	memcpy(o.buf, "abcdef", 6);
+	o.tail = 6;
+	c->temper = T_EAGAIN3;
+	c->calls = 2;		/* the next call is the 3rd: EAGAIN */
+	errno = 0;
+	r = outbuf_flush(&st, &o);
+	CHECK_INT(r, -1);
+	CHECK_INT(errno, EAGAIN);
+	CHECK_INT(o.tail - o.head, 6);
+	while ((r = outbuf_flush(&st, &o)) != 0 && ++tries < 10)
+		;
+	CHECK_INT(r, 0);
+	CHECK_INT(st.out, 16);
+	CHECK(c->b.n == 16 && memcmp(c->b.p, "0123456789abcdef", 16) == 0);
+	outbuf_release(&o);
+	CHECK(o.buf == NULL && o.cap == 0);
+	stage_destroy_chain(&c->st);
+}
+
+int main(void)
+{
+	const char *dir = getenv("TMPDIR");
+	unsigned char *data = random_bytes(MiB + 7 + 100, 2463534242u);
+
+	snprintf(tmpdir, sizeof tmpdir, "%s/test_filter.XXXXXX", dir && *dir ? dir : "/tmp");
+	if (!mkdtemp(tmpdir)) {
+		perror("test_filter: mkdtemp");
+		return 1;
+	}
+	test_outbuf();
+	test_errors();
+	test_xor(data);
+	test_hex(data);
+	test_gzip(data);
+	test_epipe(data);
+	rmdir(tmpdir);
+	free(data);
+	return unit_done("test_filter");
+}
