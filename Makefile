@@ -49,7 +49,7 @@ BIN := $(BUILD)/aiowrite-cli
 LIBIOB := $(BUILD)/libiob.a
 LIBAPP := $(BUILD)/libapp.a
 
-.PHONY: all demo check check-unit check-cli check-docs check-asan deps install uninstall clean bench
+.PHONY: all demo check check-asan deps install uninstall clean bench fuzz
 .DELETE_ON_ERROR:
 
 all: $(BIN) $(LIBIOB)
@@ -114,6 +114,11 @@ uninstall:
 
 bench: all
 	scripts/bench
+
+# make fuzz FUZZ_SECONDS=60: libFuzzer on the manifest parser (clang).
+FUZZ_SECONDS ?= 60
+fuzz:
+	scripts/fuzz $(FUZZ_SECONDS)
 
 clean:
 	rm -rf build

@@ -7,6 +7,7 @@
  * point exits 2 with the target untouched.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,11 +55,7 @@ static int complain(const char *msg, int located)
 
 static int refuse_unsupported(const struct options *o)
 {
-	const char *what = o->atomic	     ? "--atomic"
-			   : o->verify	     ? "--verify"
-			   : o->confine	     ? "--confine"
-			   : o->progress > 0 ? "--progress"
-					     : NULL;
+	const char *what = o->progress > 0 ? "--progress" : NULL;
 
 	if (!what)
 		return 0;
@@ -93,6 +90,10 @@ static int choose_mode(const struct options *o, const struct target *t)
 	else if (mode == MODE_AIO && !seekable)
 		why = t->append ? "--mode=aio needs a target that can seek; this one appends"
 				: "--mode=aio needs a target that can seek; this one cannot";
+	else if (o->verify && o->nfilter)
+		why = "--verify compares the target with the image, but filters change the bytes";
+	else if (o->verify && !seekable)
+		why = "--verify needs a target that can be read back";
 	else if (mode == MODE_STREAM && o->patch)
 		why = seekable ? "--patch writes in place, which needs aio mode (no filters)"
 			       : "--patch needs a target that can seek";
@@ -171,6 +172,59 @@ static int reader_went_away(const struct run *x)
 	return epipe && x->t.type == TARGET_STREAM && !x->rp.own;
 }
 
+static int open_target(struct run *x, char **err)
+{
+	if (x->o.atomic)
+		return target_open_atomic(&x->t, x->o.force, x->o.patch, x->p.image_len, x->m.size,
+					  err);
+	return target_open(&x->t, x->o.force, x->o.patch, x->p.image_len, x->m.size, err);
+}
+
+/* --atomic: only a complete, verified result replaces the target. */
+static void commit_target(struct run *x)
+{
+	int ok = !x->r.signal && !x->r.failed && !x->r.truncate.err && !x->r.sync.err &&
+		 !x->r.flush.err && !x->r.verify.err;
+
+	if (!x->t.tmp_path)
+		return;
+	if (!ok) {
+		target_abort(&x->t);
+		return;
+	}
+	x->r.commit.done = 1;
+	x->r.commit.err = target_commit(&x->t);
+}
+
+/* --verify: a fresh batch of the plan, read back through a descriptor of
+ * our own (the target's may be write-only). */
+static int verify_image(struct run *x)
+{
+	char path[64];
+	const char *name = x->t.tmp_path ? x->t.tmp_path : x->t.path;
+	io_batch *b = plan_batch(&x->p, &x->m, 0);
+	int fd, rc;
+
+	if (!b)
+		return -1;
+	if (x->t.is_stdout) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", x->t.fd);
+		name = path;
+	}
+	fd = open(name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		x->r.verify.done = 1;
+		x->r.verify.err = errno;
+		x->r.failed++;
+		rc = 0;
+	} else {
+		rc = engine_verify(b, fd, &x->r);
+		close(fd);
+	}
+	iob_free(b);
+	return rc;
+}
+
 static int write_image(struct run *x)
 {
 	struct engine_opts eo = {
@@ -191,10 +245,13 @@ static int write_image(struct run *x)
 	if (x->engine->run(x->b, &x->t, &eo, &x->r) < 0)
 		return complain(strerror(errno), 0);
 	x->r.signal = stop_signal;
+	if (x->o.verify && !stop_signal && verify_image(x) < 0)
+		return complain(strerror(errno), 0);
+	commit_target(x);
 	s.seconds = seconds_since(&t0);
 	s.requests = x->r.requests;
 	s.failed = x->r.failed + (x->r.truncate.err != 0) + (x->r.sync.err != 0) +
-		   (x->r.flush.err != 0);
+		   (x->r.flush.err != 0) + (x->r.commit.err != 0); /* verify's are in r.failed */
 	s.bytes_written = x->r.bytes_written;
 	s.bytes_out = x->r.bytes_out;
 	s.exit = exit_status(&x->r, s.failed);
@@ -209,7 +266,7 @@ static int write_image(struct run *x)
 
 static int prepare(struct run *x, char **err)
 {
-	struct plan_opts po = { .allow_overlap = x->o.allow_overlap };
+	struct plan_opts po = { .allow_overlap = x->o.allow_overlap, .confine = x->o.confine };
 	const char *path = x->o.output ? x->o.output : "-";
 	uuid_t id;
 	int mode;
@@ -249,8 +306,7 @@ static int run(struct run *x)
 		;
 	else if (x->o.dry_run)
 		rc = report_begin(&x->rp, &x->t, &err) < 0 ? complain(err, 0) : dry_run(x);
-	else if (target_open(&x->t, x->o.force, x->o.patch, x->p.image_len, x->m.size, &err) < 0 ||
-		 report_begin(&x->rp, &x->t, &err) < 0)
+	else if (open_target(x, &err) < 0 || report_begin(&x->rp, &x->t, &err) < 0)
 		rc = complain(err, 0);
 	else
 		rc = write_image(x);

@@ -76,7 +76,7 @@ static struct poptOption safety_table[] = {
 	  "build in a temporary file beside the target, then rename it over the target "
 	  "(not in this version)", NULL },
 	{ "confine", '\0', POPT_ARG_STRING, NULL, 'C',
-	  "every source must resolve inside DIR (not in this version)", "DIR" },
+	  "every source must resolve inside DIR", "DIR" },
 	{ "dry-run", 'n', POPT_ARG_NONE, NULL, 'n',
 	  "parse, check every source, print the plan; write nothing", NULL },
 	{ "verify", '\0', POPT_ARG_NONE, NULL, 'V', "read every written range back and compare (not in this version)", NULL },

@@ -179,8 +179,19 @@ void report_request(void *ctx, const struct request_outcome *q)
 
 static const char *fragment_message(const struct frag_outcome *f)
 {
+	static char buf[128];
+
 	if (f->err == EIO && f->source_short)
 		return "source ended before its length";
+	if (f->verify_failed && f->mismatch_at >= 0) {
+		snprintf(buf, sizeof(buf), "verify: the target holds other bytes, first at 0x%llx",
+			 (unsigned long long)f->mismatch_at);
+		return buf;
+	}
+	if (f->verify_failed) {
+		snprintf(buf, sizeof(buf), "verify: cannot read back: %s", strerror(f->err));
+		return buf;
+	}
 	return strerror(f->err);
 }
 
@@ -327,6 +338,10 @@ static void report_steps(struct report *rp, const struct engine_result *r, int s
 			json_step(rp->out, "truncate", "ftruncate", &r->truncate);
 		if (r->sync.done)
 			json_step(rp->out, "sync", sync_op, &r->sync);
+		if (r->verify.done)
+			json_step(rp->out, "verify", "read back", &r->verify);
+		if (r->commit.done)
+			json_step(rp->out, "commit", "fsync, rename, fsync directory", &r->commit);
 		return;
 	}
 	if (r->flush.err)
@@ -335,6 +350,12 @@ static void report_steps(struct report *rp, const struct engine_result *r, int s
 	if (r->truncate.err)
 		fprintf(rp->out, "cannot set the target's length: %s (%s)\n",
 			strerror(r->truncate.err), errno_name(r->truncate.err));
+	if (r->verify.done && (r->verify.err || !rp->quiet))
+		fprintf(rp->out, "verify: %s\n", r->verify.err ? "the target differs from the image "
+			"(see the fragments above)" : "every fragment reads back as written");
+	if (r->commit.err)
+		fprintf(rp->out, "cannot put the result in place: %s (%s); the target is as it was\n",
+			strerror(r->commit.err), errno_name(r->commit.err));
 	if (r->sync.done && (r->sync.err || !rp->quiet))
 		fprintf(rp->out, "%s: %s%s%s\n", sync_op, r->sync.err ? errno_name(r->sync.err) : "ok",
 			r->sync.err ? ": " : "", r->sync.err ? strerror(r->sync.err) : "");

@@ -37,6 +37,7 @@ struct target {
 	int patch;		/* write in place: gaps keep their old bytes */
 	int holes;		/* zero ranges may be left as holes */
 	int64_t final_len;	/* the length to set after the writes, or -1 */
+	char *tmp_path;		/* --atomic: the temporary file written instead */
 };
 
 /* Learn what the target is without creating or changing anything. */
@@ -48,6 +49,20 @@ int target_check(const struct target *t, int force, int patch, int64_t image_len
  * decides patch, holes and final_len.  0 or -1 with *err. */
 int target_open(struct target *t, int force, int patch, int64_t image_len, int64_t size,
 		char **err);
+/* How the writes treat an opened target (in place or new; the final
+ * length); target_open and target_open_atomic end with it. */
+void target_layout(struct target *t, int force, int patch, int was_new, int64_t image_len,
+		   int64_t size);
+/* --atomic: target_check, then create a uniquely named temporary file
+ * beside the target (a copy of it with --patch) and make it t->fd. */
+int target_open_atomic(struct target *t, int force, int patch, int64_t image_len, int64_t size,
+		       char **err);
+/* --atomic, after the writes: sync the temporary file, rename it over the
+ * target, sync the directory.  0 or an errno (the temporary file is then
+ * removed and the target is as it was). */
+int target_commit(struct target *t);
+/* Remove the temporary file of --atomic, if there is one. */
+void target_abort(struct target *t);
 void target_close(struct target *t);
 
 /* One request's outcome, as aio_error(3) and aio_return(3) gave it. */
@@ -67,6 +82,8 @@ struct frag_outcome {
 	int err;		/* the first error, or 0 */
 	uint8_t hole;		/* a zero range left as a hole or punched */
 	uint8_t source_short;	/* err is EIO because the source ended early */
+	uint8_t verify_failed;	/* err came from --verify: ... */
+	int64_t mismatch_at;	/* ... the first differing byte, or -1: a read error */
 };
 
 /* A step after the writes: setting the length, or the sync. */
@@ -83,6 +100,8 @@ struct engine_result {
 	uint64_t bytes_out;	/* bytes that reached the target */
 	struct step_outcome truncate, sync;
 	struct step_outcome flush;	/* stream: finishing the filters */
+	struct step_outcome verify;	/* --verify: reading back */
+	struct step_outcome commit;	/* --atomic: sync and rename */
 	uint64_t zero_copy;	/* stream: bytes moved by copy_file_range/splice/sendfile */
 	int signal;		/* the signal that stopped the run, or 0 */
 };
@@ -105,6 +124,11 @@ struct engine_ops {
 };
 
 extern const struct engine_ops engine_aio, engine_stream;
+
+/* --verify: read back every entry of b (a fresh batch of the plan, without
+ * gaps) from fd and compare; differences and read errors fail their
+ * fragment.  0, or -1 when out of memory. */
+int engine_verify(io_batch *b, int fd, struct engine_result *r);
 
 #define ENGINE_DEFAULT_QUEUE_DEPTH 16
 #define ENGINE_DEFAULT_REQUEST_SIZE (1u << 20)

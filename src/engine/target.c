@@ -135,6 +135,22 @@ int target_check(const struct target *t, int force, int patch, int64_t image_len
 	return 0;
 }
 
+void target_layout(struct target *t, int force, int patch, int was_new, int64_t image_len,
+		   int64_t size)
+{
+	t->patch = patch || t->type == TARGET_DEVICE ||
+		   (t->type == TARGET_REGULAR && t->old_size > 0 && !force && !was_new);
+	t->holes = t->type == TARGET_REGULAR && !t->patch;
+	if (t->type == TARGET_REGULAR) {
+		if (!t->patch)
+			t->final_len = image_len;
+		else if (size >= 0)
+			t->final_len = size;
+		else if (image_len > t->old_size)
+			t->final_len = image_len;
+	}
+}
+
 int target_open(struct target *t, int force, int patch, int64_t image_len, int64_t size,
 		char **err)
 {
@@ -151,17 +167,7 @@ int target_open(struct target *t, int force, int patch, int64_t image_len, int64
 	} else if (open_path(t, force, err) < 0) {
 		return -1;
 	}
-	t->patch = patch || t->type == TARGET_DEVICE ||
-		   (t->type == TARGET_REGULAR && t->old_size > 0 && !force && !was_new);
-	t->holes = t->type == TARGET_REGULAR && !t->patch;
-	if (t->type == TARGET_REGULAR) {
-		if (!t->patch)
-			t->final_len = image_len;
-		else if (size >= 0)
-			t->final_len = size;
-		else if (image_len > t->old_size)
-			t->final_len = image_len;
-	}
+	target_layout(t, force, patch, was_new, image_len, size);
 	return 0;
 }
 
@@ -170,4 +176,5 @@ void target_close(struct target *t)
 	if (t->fd > STDERR_FILENO)
 		close(t->fd);
 	t->fd = -1;
+	target_abort(t);
 }

@@ -47,6 +47,7 @@ struct extent {
 
 struct plan_opts {
 	int allow_overlap;
+	const char *confine;	/* --confine=DIR: sources must resolve beneath it */
 	int target_exists;	/* the target's identity, to refuse it as a source */
 	dev_t target_dev;
 	ino_t target_ino;

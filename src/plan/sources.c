@@ -9,7 +9,8 @@
  * (a character device needs len=, or it might never end).  No source may be
  * the target.  `file -` is standard input: when that is a regular file,
  * successive `file -` fragments read successive ranges of it from its
- * current position, as they would from a stream.
+ * current position, as they would from a stream.  With --confine=DIR,
+ * confine.c opens every path source beneath DIR instead.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +27,7 @@ struct source_table {
 	uint32_t *slot;		/* source index + 1, or 0 when empty */
 	size_t mask;
 	int dirfd[MANIFEST_MAX_ORIGINS];
+	struct confine confine;	/* --confine=DIR; confine.fd is -1 without it */
 	const struct fragment **first; /* the fragment that opened each source */
 };
 
@@ -107,6 +109,13 @@ static int open_source(struct source *src, struct source_table *t, const struct 
 		if (dirfd < 0 && path[0] != '/')
 			return plan_fail(err, m, f, "cannot open directory '%s': %s",
 					 m->origin[f->origin].dir, strerror(errno));
+		if (t->confine.fd >= 0) {
+			/* --confine: beneath DIR only (confine.c), same flags. */
+			src->fd = confine_open(&t->confine, m, f, dirfd, err);
+			if (src->fd < 0)
+				return -1;
+			return check_source(src, m, f, o, err);
+		}
 		/* A FIFO blocks until a writer comes, as with cat(1); a device
 		 * or anything else must not hang the open. */
 		struct stat st;
@@ -159,6 +168,8 @@ static int table_init(struct source_table *t, size_t nfiles)
 	t->slot = calloc(cap, sizeof(*t->slot));
 	t->first = calloc(nfiles ? nfiles : 1, sizeof(*t->first));
 	t->mask = cap - 1;
+	memset(&t->confine, 0, sizeof(t->confine));
+	t->confine.fd = -1;
 	for (int i = 0; i < MANIFEST_MAX_ORIGINS; i++)
 		t->dirfd[i] = -1;
 	return t->slot && t->first ? 0 : -1;
@@ -169,6 +180,7 @@ static void table_release(struct source_table *t)
 	for (int i = 0; i < MANIFEST_MAX_ORIGINS; i++)
 		if (t->dirfd[i] >= 0)
 			close(t->dirfd[i]);
+	confine_release(&t->confine);
 	free(t->slot);
 	free(t->first);
 }
@@ -207,6 +219,10 @@ int plan_open_sources(struct plan *p, const struct manifest *m, const struct pla
 	p->src = calloc(nfiles + 1, sizeof(*p->src));	/* + the spool file */
 	if (!p->src || nfiles > UINT32_MAX / 2 || table_init(&t, nfiles) < 0) {
 		*err = strdup(strerror(ENOMEM));
+		return -1;
+	}
+	if (o->confine && confine_init(&t.confine, o->confine, err) < 0) {
+		table_release(&t);
 		return -1;
 	}
 	for (size_t i = 0; i < m->nfrag && rc == 0; i++) {
