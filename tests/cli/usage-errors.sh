@@ -39,7 +39,7 @@ usage 'verbose.*quiet|quiet.*verbose'   --verbose --quiet -o new.img m
 usage 'verbose.*quiet|quiet.*verbose'   -v -q -o new.img m
 
 # Options of a later version.
-for opt in --confine=. --progress; do
+for opt in --progress; do
 	usage 'not supported by this version' $opt -o new.img m
 done
 
