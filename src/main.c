@@ -17,6 +17,7 @@
 #include <uuid/uuid.h>
 
 #include "cli/options.h"
+#include "cli/progress.h"
 #include "cli/report.h"
 #include "engine/engine.h"
 #include "filter/filter.h"
@@ -51,16 +52,6 @@ static int complain(const char *msg, int located)
 	fprintf(stderr, "%s%s\n", located ? "" : "aiowrite-cli: ",
 		msg ? msg : strerror(ENOMEM));
 	return EXIT_USAGE;
-}
-
-static int refuse_unsupported(const struct options *o)
-{
-	const char *what = o->progress > 0 ? "--progress" : NULL;
-
-	if (!what)
-		return 0;
-	fprintf(stderr, "aiowrite-cli: %s is not supported by this version\n", what);
-	return -1;
 }
 
 static int load_manifest(struct manifest *m, const struct options *o, char **err)
@@ -225,8 +216,21 @@ static int verify_image(struct run *x)
 	return rc;
 }
 
+/* What the engine will write: zero ranges left as holes are not. */
+static uint64_t bytes_to_write(const io_batch *b, int holes)
+{
+	uint64_t n = 0;
+
+	for (size_t i = b->next; i < b->used; i++)
+		if (!(holes && b->e[i].kind == IOB_ZERO))
+			n += b->e[i].n;
+	return n;
+}
+
 static int write_image(struct run *x)
 {
+	int rc;
+
 	struct engine_opts eo = {
 		.queue_depth = x->o.queue_depth, .request_size = x->o.request_size,
 		.sync = x->o.sync, .hook = report_request, .hook_ctx = &x->rp, .stop = &stop_signal,
@@ -234,15 +238,26 @@ static int write_image(struct run *x)
 	};
 	struct summary s = { .batch = x->batch_id, .target = x->t.path, .mode = x->engine->name,
 			     .fragments = x->m.nfrag, .sync = x->o.sync, .r = &x->r };
+	struct progress pg;
 	struct timespec t0;
+	uint64_t total;
 
 	x->r.nfrag = x->m.nfrag;
 	x->r.frag = calloc(x->m.nfrag ? x->m.nfrag : 1, sizeof(*x->r.frag));
 	x->b = plan_batch(&x->p, &x->m, x->engine == &engine_stream);
 	if (!x->r.frag || !x->b)
 		return complain(NULL, 0);
+	total = bytes_to_write(x->b, x->engine == &engine_aio && x->t.holes);
+	if (progress_wanted(x->o.progress, total)) {
+		progress_start(&pg, stderr, total);
+		eo.progress = progress_update;
+		eo.progress_ctx = &pg;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (x->engine->run(x->b, &x->t, &eo, &x->r) < 0)
+	rc = x->engine->run(x->b, &x->t, &eo, &x->r);
+	if (eo.progress)
+		progress_end(&pg);
+	if (rc < 0)
 		return complain(strerror(errno), 0);
 	x->r.signal = stop_signal;
 	if (x->o.verify && !stop_signal && verify_image(x) < 0)
@@ -300,9 +315,7 @@ static int run(struct run *x)
 	char *err = NULL;
 	int rc;
 
-	if (refuse_unsupported(&x->o) < 0)
-		rc = EXIT_USAGE;
-	else if ((rc = prepare(x, &err)) != EXIT_OK)
+	if ((rc = prepare(x, &err)) != EXIT_OK)
 		;
 	else if (x->o.dry_run)
 		rc = report_begin(&x->rp, &x->t, &err) < 0 ? complain(err, 0) : dry_run(x);

@@ -56,7 +56,8 @@ static struct poptOption filter_table[] = {
 static struct poptOption report_table[] = {
 	{ "no-progress", '\0', POPT_ARG_NONE, NULL, OPT_NO_PROGRESS, "never show progress", NULL },
 	{ "progress", '\0', POPT_ARG_NONE, NULL, OPT_PROGRESS,
-	  "show progress on standard error (not in this version)", NULL },
+	  "show progress on standard error (default: when it is a terminal and the "
+	  "job is 64 MiB or more)", NULL },
 	{ "quiet", 'q', POPT_ARG_NONE, NULL, 'q', "report only failed fragments and the summary",
 	  NULL },
 	{ "report", '\0', POPT_ARG_STRING, NULL, OPT_REPORT,
@@ -73,13 +74,13 @@ static struct poptOption safety_table[] = {
 	{ "allow-overlap", '\0', POPT_ARG_NONE, NULL, 'O',
 	  "let later fragments win over earlier ones", NULL },
 	{ "atomic", '\0', POPT_ARG_NONE, NULL, 'A',
-	  "build in a temporary file beside the target, then rename it over the target "
-	  "(not in this version)", NULL },
+	  "build in a temporary file beside the target, then rename it over the target",
+	  NULL },
 	{ "confine", '\0', POPT_ARG_STRING, NULL, 'C',
 	  "every source must resolve inside DIR", "DIR" },
 	{ "dry-run", 'n', POPT_ARG_NONE, NULL, 'n',
 	  "parse, check every source, print the plan; write nothing", NULL },
-	{ "verify", '\0', POPT_ARG_NONE, NULL, 'V', "read every written range back and compare (not in this version)", NULL },
+	{ "verify", '\0', POPT_ARG_NONE, NULL, 'V', "read every written range back and compare", NULL },
 	POPT_TABLEEND
 };
 

@@ -263,6 +263,8 @@ static void complete(struct aio_run *x, struct slot *s)
 	s->busy = 0;
 	x->inflight--;
 	record(x, s, err, ret);
+	if (x->o->progress)
+		x->o->progress(x->o->progress_ctx, x->r->bytes_written, x->inflight);
 	if (err == 0 && ret > 0 && (size_t)ret < s->cb.aio_nbytes && !*x->o->stop) {
 		s->cb.aio_buf = (char *)s->cb.aio_buf + ret;
 		s->cb.aio_offset += ret;

@@ -113,6 +113,10 @@ struct engine_opts {
 	request_hook hook;	/* called for every request, or NULL */
 	void *hook_ctx;
 	volatile sig_atomic_t *stop; /* set by a signal handler: stop submitting */
+	/* Called as bytes complete, with the image bytes written so far and
+	 * the requests in flight; NULL for none. */
+	void (*progress)(void *ctx, uint64_t done, unsigned inflight);
+	void *progress_ctx;
 	struct stage *filters;	/* stream: the filter chain, or NULL; the engine
 				 * appends its sink, the caller destroys the chain */
 };

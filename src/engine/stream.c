@@ -34,6 +34,7 @@ struct stream_run {
 	struct stage *sink;
 	uint64_t *len;		/* each entry's length before the run */
 	int err;		/* the permanent error that ended the run */
+	uint64_t done;		/* image bytes through so far */
 };
 
 static struct frag_outcome *outcome_of(struct stream_run *x, uint32_t tag)
@@ -106,6 +107,9 @@ static void pump(struct stream_run *x)
 			return;
 		if (r > 0) {
 			record(x, first, at, r, 0);
+			x->done += (uint64_t)r;
+			if (x->o->progress)
+				x->o->progress(x->o->progress_ctx, x->done, 1);
 		} else if (r == -1) {
 			if (wait_writable(x) < 0)
 				return;

@@ -1,0 +1,1 @@
+output x.img at=4

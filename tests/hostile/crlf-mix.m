@@ -1,0 +1,6 @@
+data "a"
+data b
+
+# c
+data "c"
+  data d

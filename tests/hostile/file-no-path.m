@@ -1,0 +1,1 @@
+file len=4

@@ -1,0 +1,1 @@
+file src.bin src.bin

@@ -1,0 +1,2 @@
+# aiowrite-test-options: -n
+fill 0 len=1E

@@ -1,0 +1,1 @@
+fill 0xff

@@ -1,0 +1,1 @@
+fill x len=1

@@ -1,0 +1,1 @@
+hex ab 0x cd

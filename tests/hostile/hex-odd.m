@@ -1,0 +1,1 @@
+hex 0xDEAD b

@@ -1,0 +1,2 @@
+data ÿşÃ(
+data "\xff\xc0\x80"

@@ -1,0 +1,1 @@
+data "x" skip=1

@@ -1,0 +1,1 @@
+data "x"data y

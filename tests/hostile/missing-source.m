@@ -1,0 +1,2 @@
+data "ok"
+file nosuch.bin

@@ -1,0 +1,1 @@
+fil src.bin

@@ -1,0 +1,2 @@
+output /nonexistent/hostile/x.img
+data "x"

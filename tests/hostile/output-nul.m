@@ -1,0 +1,1 @@
+output "a\0b"

@@ -1,0 +1,2 @@
+output a.img
+output b.img

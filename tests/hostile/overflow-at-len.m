@@ -1,0 +1,1 @@
+zero len=4E at=4E

@@ -1,0 +1,4 @@
+zero len=1 at=+2E
+zero len=1 at=+2E
+zero len=1 at=+2E
+zero len=1 at=+2E

@@ -1,0 +1,1 @@
+data "xy" at=0x7fffffffffffffff

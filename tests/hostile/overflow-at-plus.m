@@ -1,0 +1,2 @@
+data "x"
+data "y" at=+8E

@@ -1,0 +1,2 @@
+zero len=7E
+zero len=1E

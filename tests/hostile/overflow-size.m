@@ -1,0 +1,2 @@
+data "x"
+size 8E

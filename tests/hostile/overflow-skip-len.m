@@ -1,0 +1,1 @@
+file src.bin skip=1 len=0x7fffffffffffffff

@@ -1,0 +1,1 @@
+uuid text at=0x7fffffffffffffe0

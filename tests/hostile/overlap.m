@@ -1,0 +1,2 @@
+data "aaaa" at=0
+data "bb" at=2

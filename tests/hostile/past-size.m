@@ -1,0 +1,3 @@
+size 4K
+data "x" at=4095
+data "y"

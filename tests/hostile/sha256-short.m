@@ -1,0 +1,1 @@
+data "x" sha256=abc

@@ -1,0 +1,2 @@
+data "end"
+size 1T

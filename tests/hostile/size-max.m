@@ -1,0 +1,3 @@
+# aiowrite-test-options: -n
+data "x"
+size 0x7fffffffffffffff

@@ -1,0 +1,3 @@
+size 1K
+data "x"
+size 2K

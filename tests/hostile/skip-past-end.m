@@ -1,0 +1,1 @@
+file src.bin skip=0x7fffffffffffffff

@@ -1,0 +1,2 @@
+	data	"a	b"		at=0	# c
+	hex	01	0x02

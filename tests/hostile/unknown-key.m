@@ -1,0 +1,1 @@
+zero len=1 lenn=2

@@ -1,0 +1,2 @@
+data "ok"
+frobnicate 1 2

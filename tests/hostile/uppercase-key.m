@@ -1,0 +1,1 @@
+zero LEN=4

@@ -1,0 +1,1 @@
+uuid text binary

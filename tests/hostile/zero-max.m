@@ -1,0 +1,2 @@
+# aiowrite-test-options: -n
+zero len=0x7fffffffffffffff
