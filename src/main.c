@@ -233,7 +233,8 @@ static int write_image(struct run *x)
 
 	struct engine_opts eo = {
 		.queue_depth = x->o.queue_depth, .request_size = x->o.request_size,
-		.sync = x->o.sync, .hook = report_request, .hook_ctx = &x->rp, .stop = &stop_signal,
+		.sync = x->o.sync, .pack = !x->o.verbose, .hook = report_request,
+		.hook_ctx = &x->rp, .stop = &stop_signal,
 		.filters = x->filters,
 	};
 	struct summary s = { .batch = x->batch_id, .target = x->t.path, .mode = x->engine->name,

@@ -38,7 +38,8 @@ struct slot {
 	struct aiocb cb;
 	unsigned char *buf;	/* request_size bytes, allocated on first need */
 	uint64_t req;
-	uint32_t tag;
+	size_t e0;		/* the entry holding the request's first byte, */
+	uint64_t off0;		/* and that byte's offset within the entry */
 	int busy;
 };
 
@@ -66,25 +67,71 @@ static struct frag_outcome *outcome_of(struct aio_run *x, uint32_t tag)
 	return tag < x->r->nfrag ? &x->r->frag[tag] : &none;
 }
 
+/* Share a request's outcome among the fragments its span holds: each
+ * counts the request, the first good bytes are written in order, and an
+ * error marks them all. */
+static void share_out(struct aio_run *x, const struct slot *s, uint64_t span, uint64_t good,
+		      int err)
+{
+	const io_batch *b = x->b;
+	uint32_t last = UINT32_MAX;
+	size_t e = s->e0;
+	uint64_t off = s->off0;
+
+	while (span > 0 && e < b->used) {
+		uint64_t piece = b->e[e].n - off < span ? b->e[e].n - off : span;
+		struct frag_outcome *f = outcome_of(x, b->e[e].tag);
+		uint64_t w = piece < good ? piece : good;
+
+		if (b->e[e].tag != last)
+			f->requests++;
+		last = b->e[e].tag;
+		if (err && !f->err)
+			f->err = err;
+		f->written += w;
+		good -= w;
+		span -= piece;
+		off += piece;
+		if (off == b->e[e].n) {
+			e++;
+			off = 0;
+		}
+	}
+}
+
+/* Move the slot's start past n bytes (after a short write). */
+static void advance(struct aio_run *x, struct slot *s, uint64_t n)
+{
+	while (n > 0 && s->e0 < x->b->used) {
+		uint64_t left = x->b->e[s->e0].n - s->off0;
+
+		if (n < left) {
+			s->off0 += n;
+			return;
+		}
+		n -= left;
+		s->e0++;
+		s->off0 = 0;
+	}
+}
+
 static void record(struct aio_run *x, struct slot *s, int err, int64_t ret)
 {
-	struct frag_outcome *f = outcome_of(x, s->tag);
+	uint32_t tag = s->e0 < x->b->used ? x->b->e[s->e0].tag : UINT32_MAX;
 	struct request_outcome out = {
-		.req = s->req, .tag = s->tag, .at = (int64_t)s->cb.aio_offset,
+		.req = s->req, .tag = tag, .at = (int64_t)s->cb.aio_offset,
 		.len = (int64_t)s->cb.aio_nbytes, .err = err, .ret = ret,
 	};
+	int failed = err || ret <= 0;
 
 	x->r->requests++;
-	f->requests++;
-	if (err || ret <= 0) {
+	if (failed) {
 		x->r->failed++;
-		if (!f->err)
-			f->err = err ? err : EIO;
 	} else {
-		f->written += (uint64_t)ret;
 		x->r->bytes_written += (uint64_t)ret;
 		x->r->bytes_out += (uint64_t)ret;
 	}
+	share_out(x, s, s->cb.aio_nbytes, failed ? 0 : (uint64_t)ret, failed ? (err ? err : EIO) : 0);
 	if (x->o->hook)
 		x->o->hook(x->o->hook_ctx, &out);
 }
@@ -94,7 +141,7 @@ static void record_unsubmitted(struct aio_run *x, struct slot *s, int err)
 {
 	record(x, s, err, -1);
 	if (err == EIO)
-		outcome_of(x, s->tag)->source_short = 1;
+		outcome_of(x, x->b->e[s->e0].tag)->source_short = 1;
 }
 
 static unsigned char *slot_buffer(struct aio_run *x, struct slot *s)
@@ -168,43 +215,101 @@ static const iob_entry *next_entry(struct aio_run *x)
 	return NULL;
 }
 
-/* Set up slot s for the next request; 0, or an errno for a request that
- * failed before submission (it is then consumed and reported). */
+/* Bytes of entry e from offset done into buf (n bytes): 0 or an errno. */
+static int stage(const iob_entry *e, uint64_t done, unsigned char *buf, uint64_t n)
+{
+	switch (e->kind) {
+	case IOB_BUF:
+		memcpy(buf, e->buf + done, n);
+		return 0;
+	case IOB_FILE:
+		return read_source(e->fd, buf, n, e->off + done);
+	default:
+		memset(buf, e->byte, n);
+		return 0;
+	}
+}
+
+/* Whether entry i may join a packed request that ends at target offset end:
+ * it must follow without a gap and not be a zero range (next_entry decides
+ * whether those are holes, punched, or written). */
+static int joins(const struct aio_run *x, size_t i, int64_t end)
+{
+	const iob_entry *e = &x->b->e[i];
+
+	return e->at == end && e->kind != IOB_ZERO;
+}
+
+/* Stage the current entry's next piece into the slot's buffer and, when
+ * packing is on and that piece ends its entry, the whole entries that follow
+ * it in the target while they fit in request_size: small fragments share a
+ * request, and no fragment is split differently than it would be alone.
+ * Returns the length, or 0 with *err set. */
+static uint64_t pack(struct aio_run *x, struct slot *s, int *err)
+{
+	const io_batch *b = x->b;
+	uint64_t used = 0, room = x->o->request_size;
+
+	while (x->entry < b->used && used < room) {
+		const iob_entry *e = &b->e[x->entry];
+		uint64_t piece = e->n - x->entry_done;
+
+		if (used && (!x->o->pack || piece > room - used ||
+			     !joins(x, x->entry, (int64_t)s->cb.aio_offset + (int64_t)used)))
+			break;
+		if (piece > room - used)
+			piece = room - used;
+		if ((*err = stage(e, x->entry_done, s->buf + used, piece)) != 0) {
+			if (!used)
+				return 0;
+			*err = 0;	/* send what is packed; this entry fails alone */
+			break;
+		}
+		used += piece;
+		x->entry_done += piece;
+		if (x->entry_done == e->n) {
+			x->entry++;
+			x->entry_done = 0;
+		}
+	}
+	return used;
+}
+
+/* Set up slot s for the next request, from entry e; 0, or an errno for a
+ * request that failed before submission (it is then consumed and reported). */
 static int prepare(struct aio_run *x, struct slot *s, const iob_entry *e)
 {
-	uint64_t len = e->n - x->entry_done;
+	uint64_t left = e->n - x->entry_done, len;
 	int err = 0;
 
-	if (len > x->o->request_size)
-		len = x->o->request_size;
 	memset(&s->cb, 0, sizeof(s->cb));
 	s->cb.aio_fildes = x->fd[s->req % x->nfd];
 	s->cb.aio_offset = (off_t)(e->at + (int64_t)x->entry_done);
-	s->cb.aio_nbytes = len;
 	s->cb.aio_sigevent.sigev_notify = SIGEV_NONE;
-	s->tag = e->tag;
-	switch (e->kind) {
-	case IOB_BUF:
-		s->cb.aio_buf = (void *)(e->buf + x->entry_done);
-		break;
-	case IOB_FILE:
-		if (!slot_buffer(x, s))
-			err = ENOMEM;
-		else
-			err = read_source(e->fd, s->buf, len, e->off + x->entry_done);
-		s->cb.aio_buf = s->buf;
-		break;
-	default:
-		if (e->byte == 0) {
-			s->cb.aio_buf = x->zeros;
-		} else if (!slot_buffer(x, s)) {
-			err = ENOMEM;
-		} else {
-			memset(s->buf, e->byte, len);
-			s->cb.aio_buf = s->buf;
+	s->e0 = x->entry;
+	s->off0 = x->entry_done;
+	if (left >= x->o->request_size && (e->kind == IOB_BUF || (e->kind != IOB_FILE && e->byte == 0))) {
+		/* A whole request from memory as it is: no copy. */
+		len = x->o->request_size;
+		s->cb.aio_buf = e->kind == IOB_BUF ? (void *)(e->buf + x->entry_done) : x->zeros;
+		x->entry_done += len;
+	} else if (!slot_buffer(x, s)) {
+		len = left < x->o->request_size ? left : x->o->request_size;
+		x->entry_done += len;
+		err = ENOMEM;
+	} else {
+		len = pack(x, s, &err);
+		if (err) {	/* the first entry's piece could not be read */
+			len = left < x->o->request_size ? left : x->o->request_size;
+			x->entry_done += len;
 		}
+		s->cb.aio_buf = s->buf;
 	}
-	x->entry_done += len;
+	s->cb.aio_nbytes = len;
+	if (x->entry < x->b->used && x->entry_done == x->b->e[x->entry].n) {
+		x->entry++;
+		x->entry_done = 0;
+	}
 	return err;
 }
 
@@ -236,6 +341,7 @@ static void fill_queue(struct aio_run *x)
 	struct slot *s;
 
 	while (x->inflight < x->nslot && !*x->o->stop && (e = next_entry(x))) {
+		size_t entry_before = x->entry;
 		uint64_t done_before = x->entry_done;
 		int err;
 
@@ -247,7 +353,8 @@ static void fill_queue(struct aio_run *x)
 			continue;
 		}
 		if (submit(x, s) < 0) {
-			x->entry_done = done_before;	/* resubmit when a slot completes */
+			x->entry = entry_before;	/* resubmit when a slot completes */
+			x->entry_done = done_before;
 			x->nreq--;
 			return;
 		}
@@ -266,6 +373,7 @@ static void complete(struct aio_run *x, struct slot *s)
 	if (x->o->progress)
 		x->o->progress(x->o->progress_ctx, x->r->bytes_written, x->inflight);
 	if (err == 0 && ret > 0 && (size_t)ret < s->cb.aio_nbytes && !*x->o->stop) {
+		advance(x, s, (uint64_t)ret);
 		s->cb.aio_buf = (char *)s->cb.aio_buf + ret;
 		s->cb.aio_offset += ret;
 		s->cb.aio_nbytes -= (size_t)ret;

@@ -110,6 +110,7 @@ struct engine_opts {
 	unsigned queue_depth;
 	uint64_t request_size;
 	int sync;		/* enum sync_mode */
+	int pack;		/* aio: small neighbouring fragments share a request */
 	request_hook hook;	/* called for every request, or NULL */
 	void *hook_ctx;
 	volatile sig_atomic_t *stop; /* set by a signal handler: stop submitting */
