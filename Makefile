@@ -95,22 +95,38 @@ check: deps
 check-asan:
 	$(Q)$(MAKE) --no-print-directory SAN=address,undefined CC=$(CC) check
 
+# What `make install` puts under $(DESTDIR)$(PREFIX), and `make uninstall`
+# removes again: the program, its man pages, its bash completion, and the
+# io_batch library with its header and pkg-config file (iob.pc, made from
+# iob.pc.in with PREFIX and the version of src/cli/options.c).
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+PKGCONFIGDIR ?= $(PREFIX)/lib/pkgconfig
+MAN_PAGES := $(sort $(wildcard man/*.[135]))
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
-		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man3 $(DESTDIR)$(PREFIX)/share/man/man5
-	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/aiowrite-cli
-	install -m 644 $(LIBIOB) $(DESTDIR)$(PREFIX)/lib/libiob.a
-	install -m 644 src/iob.h $(DESTDIR)$(PREFIX)/include/iob.h
-	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
-	install -m 644 man/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/
-	install -m 644 man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -d "$(DESTDIR)$(PREFIX)/bin" "$(DESTDIR)$(PREFIX)/lib" "$(DESTDIR)$(PREFIX)/include" \
+		"$(DESTDIR)$(PREFIX)/share/man/man1" "$(DESTDIR)$(PREFIX)/share/man/man3" \
+		"$(DESTDIR)$(PREFIX)/share/man/man5" "$(DESTDIR)$(BASHCOMPDIR)" "$(DESTDIR)$(PKGCONFIGDIR)"
+	install -m 755 $(BIN) "$(DESTDIR)$(PREFIX)/bin/aiowrite-cli"
+	install -m 644 $(LIBIOB) "$(DESTDIR)$(PREFIX)/lib/libiob.a"
+	install -m 644 src/iob.h "$(DESTDIR)$(PREFIX)/include/iob.h"
+	install -m 644 $(filter %.1,$(MAN_PAGES)) "$(DESTDIR)$(PREFIX)/share/man/man1/"
+	install -m 644 $(filter %.3,$(MAN_PAGES)) "$(DESTDIR)$(PREFIX)/share/man/man3/"
+	install -m 644 $(filter %.5,$(MAN_PAGES)) "$(DESTDIR)$(PREFIX)/share/man/man5/"
+	install -m 644 completion/aiowrite-cli.bash "$(DESTDIR)$(BASHCOMPDIR)/aiowrite-cli"
+	version=$$(sed -n 's/^#define VERSION "\([^"]*\)".*/\1/p' src/cli/options.c) && \
+	test -n "$$version" && \
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e "s|@VERSION@|$$version|g" iob.pc.in \
+		>"$(DESTDIR)$(PKGCONFIGDIR)/iob.pc" && \
+	chmod 644 "$(DESTDIR)$(PKGCONFIGDIR)/iob.pc"
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/aiowrite-cli $(DESTDIR)$(PREFIX)/lib/libiob.a \
-		$(DESTDIR)$(PREFIX)/include/iob.h
-	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man1/,$(notdir $(wildcard man/*.1)))
-	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man3/,$(notdir $(wildcard man/*.3)))
-	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man5/,$(notdir $(wildcard man/*.5)))
+	rm -f "$(DESTDIR)$(PREFIX)/bin/aiowrite-cli" "$(DESTDIR)$(PREFIX)/lib/libiob.a" \
+		"$(DESTDIR)$(PREFIX)/include/iob.h" "$(DESTDIR)$(BASHCOMPDIR)/aiowrite-cli" \
+		"$(DESTDIR)$(PKGCONFIGDIR)/iob.pc"
+	for page in $(notdir $(MAN_PAGES)); do \
+		rm -f "$(DESTDIR)$(PREFIX)/share/man/man$${page##*.}/$$page" || exit 1; \
+	done
 
 bench: all
 	scripts/bench

@@ -10,32 +10,62 @@
 # the values of -f/--filter (xor:HEX, xor:@FILE, hex[:width=N][:upper],
 # gzip[:LEVEL]), whatever COMP_WORDBREAKS splits them into.
 
-# The words of the command line as the shell will see them: bash splits
-# `--sync=da` into `--sync` `=` `da` and `gzip:9` into `gzip` `:` `9` (the
-# characters of COMP_WORDBREAKS); join pieces that no blank separates again.
-# Sets _aw_words, _aw_cword, and _aw_typed: the part of the current word
-# that readline will replace (after the last word-break character).
+# _aiowrite_cli_isbreak WORD: WORD is one or more word-break characters.
+_aiowrite_cli_isbreak()
+{
+	local w=$1 i
+	[[ -n $w ]] || return 1
+	for ((i = 0; i < ${#w}; i++)); do
+		[[ $COMP_WORDBREAKS == *"${w:i:1}"* ]] || return 1
+	done
+}
+
+# The words of the command line as the program will see them: bash splits
+# `--sync=da` into `--sync` `=` `da`, `gzip:9` into `gzip` `:` `9` and
+# `xor:@k` into `xor` `:@` `k` (at the characters of COMP_WORDBREAKS); join
+# the pieces again where no blank separates them.  _aiowrite_cli_words
+# [TYPED] sets _aw_words and
+# _aw_cword, and _aw_typed: the end of the current word that readline
+# completes and replaces, TYPED if given (bash passes it to the completion
+# function as $2).
 _aiowrite_cli_words()
 {
-	local line=$COMP_LINE w i j=-1 gap
+	local line=$COMP_LINE w gap i j=-1 joinable=0 joined=0
 	_aw_words=() _aw_cword=0
-	for ((i = 0; i < ${#COMP_WORDS[@]}; i++)); do
+	for ((i = 0; i <= COMP_CWORD && i < ${#COMP_WORDS[@]}; i++)); do
 		w=${COMP_WORDS[i]}
 		gap=${line%%[![:space:]]*}
 		line=${line#"$gap"}
-		if ((j < 0)) || [[ -n $gap ]]; then
-			_aw_words[++j]=$w
-		else
+		if ((j >= 0)) && [[ -z $gap ]] &&
+			{ ((joinable)) || _aiowrite_cli_isbreak "$w"; }; then
 			_aw_words[j]+=$w
+			joined=1
+		else
+			_aw_words[++j]=$w
+			joined=0
 		fi
+		joinable=0
+		_aiowrite_cli_isbreak "$w" && joinable=1
 		line=${line#"$w"}
-		((i == COMP_CWORD)) && _aw_cword=$j
-		((i == COMP_CWORD)) && break
 	done
-	_aw_typed=${COMP_WORDS[COMP_CWORD]}
-	# Right after a break character (`--sync=`), the word is the break
-	# characters themselves, and readline completes the empty string.
-	[[ -n $_aw_typed && -z ${_aw_typed//[$COMP_WORDBREAKS]/} ]] && _aw_typed=
+	_aw_cword=$j
+	if (($# > 0)); then
+		_aw_typed=$1
+	else
+		# Readline completes what follows the last break character, but
+		# keeps an `@` or `$` before it (bash's rl_special_prefixes).
+		# Right after a break character (`--sync=`), the current word
+		# is the break characters themselves.
+		_aw_typed=${COMP_WORDS[COMP_CWORD]}
+		if _aiowrite_cli_isbreak "$_aw_typed"; then
+			_aw_typed=${_aw_typed##*[!@\$]}
+			_aw_typed=${_aw_typed: -1}
+		elif ((joined && COMP_CWORD > 0)) &&
+			[[ ${COMP_WORDS[COMP_CWORD - 1]} == *[@\$] ]]; then
+			_aw_typed=${COMP_WORDS[COMP_CWORD - 1]: -1}$_aw_typed
+		fi
+	fi
+	return 0
 }
 
 # _aiowrite_cli_reply CUR WORD...: the WORDs that start with CUR.
@@ -48,21 +78,33 @@ _aiowrite_cli_reply()
 	done
 }
 
-# Candidates for a filter spec.
+# _aiowrite_cli_in WORD LIST...: WORD is one of LIST.
+_aiowrite_cli_in()
+{
+	local word=$1 w
+	shift
+	for w; do
+		[[ $w == "$word" ]] && return 0
+	done
+	return 1
+}
+
+# Candidates for a filter spec: xor:HEX, xor:@FILE, hex[:width=N][:upper],
+# gzip[:LEVEL].
 _aiowrite_cli_filters()
 {
-	local cur=$1 i
+	local cur=$1 f
 	case $cur in
 	xor:@*)
-		local f
+		# Not -o filenames: readline would look for the file under the
+		# name it completes, which starts with the `@`.
 		while IFS= read -r f; do
+			[[ -d $f ]] && f+=/
 			COMPREPLY+=("xor:@$f")
 		done < <(compgen -f -- "${cur#xor:@}")
-		compopt -o filenames 2>/dev/null
 		;;
-	hex:*:*) ;;	# both options given, or a value being typed
-	hex:width=*[0-9]) _aiowrite_cli_reply "$cur" "$cur:upper" ;;
-	hex:width=*) ;;
+	hex:width=*:*) _aiowrite_cli_reply "$cur" "${cur%:*}:upper" ;;
+	hex:width=*[0-9]) _aiowrite_cli_reply "$cur" "$cur" "$cur:upper" ;;
 	hex:upper*) _aiowrite_cli_reply "$cur" hex:upper hex:upper:width= ;;
 	*)
 		_aiowrite_cli_reply "$cur" xor: xor:@ hex hex:width= hex:upper \
@@ -94,52 +136,51 @@ _aiowrite_cli_value()
 
 _aiowrite_cli()
 {
-	# The options of `aiowrite-cli --help`, those that take a value first.
-	local long_arg='--line --output --mode --queue-depth --request-size --sync
-		--filter --report --report-file --confine'
-	local long='--version --force --patch --no-progress --progress --quiet
-		--verbose --allow-overlap --atomic --dry-run --verify --help --usage'
-	local short_arg='-e -o -m -j -b -f'
-	local short='-q -v -n -?'
-
-	local _aw_words _aw_cword _aw_typed cur prev i f
+	# The options of `aiowrite-cli --help`, those that take a value apart.
+	local -a takes_value=(--line --output --mode --queue-depth --request-size
+		--sync --filter --report --report-file --confine -e -o -m -j -b -f)
+	local -a long=(--version --force --patch --no-progress --progress --quiet
+		--verbose --allow-overlap --atomic --dry-run --verify --help --usage)
+	local -a short=(-q -v -n '-?')
+	local _aw_words _aw_cword _aw_typed cur prev=' ' i f before
 	COMPREPLY=()
-	_aiowrite_cli_words
+	if (($# >= 2)); then
+		_aiowrite_cli_words "$2"
+	else
+		_aiowrite_cli_words
+	fi
 	cur=${_aw_words[_aw_cword]}
-	prev=
 	((_aw_cword > 0)) && prev=${_aw_words[_aw_cword - 1]}
 
-	# After a bare --, only operands.
 	for ((i = 1; i < _aw_cword; i++)); do
 		[[ ${_aw_words[i]} == -- ]] && break
 	done
 	if ((i < _aw_cword)); then
-		:
+		# after --, only operands
+		while IFS= read -r f; do COMPREPLY+=("$f"); done < <(compgen -f -- "$cur")
+		compopt -o filenames 2>/dev/null
 	elif [[ $cur == --*=* ]]; then
-		local opt=${cur%%=*}
-		_aiowrite_cli_value "$opt" "${cur#*=}"
-		COMPREPLY=("${COMPREPLY[@]/#/$opt=}")
-	elif [[ " ${long_arg//[[:space:]]/ } $short_arg " == *" $prev "* && $prev == -* ]]; then
+		_aiowrite_cli_value "${cur%%=*}" "${cur#*=}"
+		((${#COMPREPLY[@]})) && COMPREPLY=("${COMPREPLY[@]/#/${cur%%=*}=}")
+	elif _aiowrite_cli_in "$prev" "${takes_value[@]}"; then
 		_aiowrite_cli_value "$prev" "$cur"
 	elif [[ $cur == -* ]]; then
-		_aiowrite_cli_reply "$cur" $long_arg $long
-		[[ $cur != --* ]] && _aiowrite_cli_reply "$cur" $short_arg $short
-	fi
-	if ((${#COMPREPLY[@]} == 0)) && [[ $cur != -?* ]] && ! [[ " ${long_arg//[[:space:]]/ } $short_arg " == *" $prev "* && $prev == -* && i == _aw_cword ]]; then
-		# MANIFEST (or - for standard input)
+		_aiowrite_cli_reply "$cur" "${takes_value[@]}" "${long[@]}" "${short[@]}"
+	else
+		# MANIFEST
 		while IFS= read -r f; do COMPREPLY+=("$f"); done < <(compgen -f -- "$cur")
 		compopt -o filenames 2>/dev/null
 	fi
 
-	# What readline replaces is only the part after the last word-break
-	# character: drop what comes before it from every candidate.
-	local done=${cur%"$_aw_typed"}
-	if [[ -n $done ]]; then
-		COMPREPLY=("${COMPREPLY[@]#"$done"}")
+	# Readline replaces only what follows the last word-break character:
+	# drop what comes before it from every candidate.
+	before=${cur%"$_aw_typed"}
+	if [[ -n $before ]] && ((${#COMPREPLY[@]})); then
+		COMPREPLY=("${COMPREPLY[@]#"$before"}")
 	fi
-	# A candidate still to be continued (xor:, hex:width=, --sync=) takes
-	# no space after it.
-	if ((${#COMPREPLY[@]} == 1)) && [[ ${COMPREPLY[0]} == *[:=@] ]]; then
+	# A candidate to be continued (xor:, hex:width=, xor:@DIR/) takes no
+	# space.
+	if ((${#COMPREPLY[@]} == 1)) && [[ ${COMPREPLY[0]} == *[:=/] ]]; then
 		compopt -o nospace 2>/dev/null
 	fi
 	return 0

@@ -34,9 +34,11 @@ enum iob_kind {
 	IOB_ZERO	/* n zero bytes that a writer may leave as a hole */
 };
 
-/* Entry flags: what iob_reset must release. */
+/* Entry flags: what iob_reset must release, and how a file is read. */
 #define IOB_FREE_BUF	0x1u	/* free(buf) */
 #define IOB_CLOSE_FD	0x2u	/* close(fd) */
+#define IOB_STREAM	0x4u	/* IOB_FILE from a pipe or device: read(2) from its
+				 * current position; off only counts bytes */
 
 typedef struct iob_entry {
 	const unsigned char *buf; /* IOB_BUF: the next byte to write */
@@ -81,6 +83,7 @@ int iob_addbuf_free(io_batch *b, const void *buf, uint64_t n);
 int iob_adds(io_batch *b, const char *s);
 int iob_addfile(io_batch *b, int64_t fd, uint64_t off, uint64_t n);
 int iob_addfile_close(io_batch *b, int64_t fd, uint64_t off, uint64_t n);
+int iob_addstream(io_batch *b, int64_t fd, uint64_t n);
 int iob_addfill(io_batch *b, unsigned char c, uint64_t n);
 int iob_addzero(io_batch *b, uint64_t n);
 void iob_place(io_batch *b, int64_t at, uint32_t tag);

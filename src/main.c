@@ -298,6 +298,7 @@ static int prepare(struct run *x, char **err)
 	x->engine = mode == MODE_AIO ? &engine_aio : &engine_stream;
 	if (build_filters(&x->filters, &x->o, err) < 0)
 		return complain(*err, 0);
+	po.pass_through = mode == MODE_STREAM && !x->o.verify;
 	po.target_exists = x->t.type != TARGET_NONE;
 	po.target_dev = x->t.dev;
 	po.target_ino = x->t.ino;

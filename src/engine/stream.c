@@ -114,8 +114,16 @@ static void pump(struct stream_run *x)
 			if (wait_writable(x) < 0)
 				return;
 		} else {
+			size_t cur;
+
 			x->err = errno ? errno : EIO;
 			record(x, first, at, -1, x->err);
+			/* EIO on a file entry: its source ended before its length. */
+			position(x->b, &cur);
+			if (x->err == EIO && cur < x->b->used && x->b->e[cur].kind == IOB_FILE) {
+				outcome_of(x, x->b->e[cur].tag)->err = EIO;
+				outcome_of(x, x->b->e[cur].tag)->source_short = 1;
+			}
 			return;
 		}
 		if (*x->o->stop)

@@ -6,7 +6,8 @@
  * writev (fills as repeated iovecs over the scratch buffer).  File ranges go
  * kernel-side: copy_file_range to a regular file, splice to a pipe, sendfile
  * otherwise or when those refuse, and pread+write through the scratch buffer
- * when the kernel refuses all of them.  Source offsets are always passed
+ * when the kernel refuses all of them.  A stream source (iob_addstream)
+ * is spliced from a blocking pipe, else read and written.  Source offsets are always passed
  * explicitly, so several entries may share one source fd and its file
  * position never moves.  No mmap: a truncated source is an error (EIO), not
  * a SIGBUS.
@@ -165,6 +166,42 @@ static int64_t send_readwrite(struct sink *k, io_batch *b, iob_entry *e)
 	return w;
 }
 
+/*
+ * A stream source (IOB_STREAM) from its current position: splice when the
+ * source is a blocking pipe (then EAGAIN can only be the sink's), else
+ * read and write through the scratch buffer.  It has no offsets, so it
+ * cannot take the other paths, and 0 bytes moved means it ended.
+ */
+static int64_t send_stream(struct sink *k, io_batch *b, iob_entry *e, size_t len)
+{
+	unsigned int fl = SPLICE_F_MOVE | (k->nonblock ? SPLICE_F_NONBLOCK : 0);
+	struct stat st;
+	int sfl = fcntl(e->fd, F_GETFL);
+	ssize_t r;
+
+	int staged = b->scratch_fd == e->fd && e->off >= b->scratch_off &&
+		     e->off - b->scratch_off < b->scratch_len;
+
+	/* Bytes already read into the scratch buffer go first, from there. */
+	if (staged || k->splice < 0 || sfl < 0 || (sfl & O_NONBLOCK) ||
+	    fstat(e->fd, &st) < 0 || !S_ISFIFO(st.st_mode))
+		return send_readwrite(k, b, e);
+	do {
+		r = splice(e->fd, NULL, k->fd, NULL, len, fl);
+	} while (r < 0 && errno == EINTR);
+	if (r == 0)
+		return -EIO;
+	if (r < 0 && refusal(errno)) {
+		k->splice = -1;
+		return send_readwrite(k, b, e);
+	}
+	if (r < 0)
+		return -errno;
+	b->stats.splice += (uint64_t)r;
+	iob_consume(b, e, (uint64_t)r);
+	return r;
+}
+
 /* Send from file entry e (the current one); bytes moved or -errno. */
 static int64_t send_file(struct sink *k, io_batch *b, iob_entry *e)
 {
@@ -174,6 +211,8 @@ static int64_t send_file(struct sink *k, io_batch *b, iob_entry *e)
 
 	if (!k->probed && (r = sink_probe(k)) < 0)
 		return r;
+	if (e->flags & IOB_STREAM)
+		return send_stream(k, b, e, len);
 	r = IOB_REFUSED;
 	if (k->kind == SINK_REG && k->cfr >= 0) {
 		r = try_copy_file_range(k, e, len);

@@ -14,6 +14,8 @@ static int add_extent(io_batch *b, const struct plan *p, const struct manifest *
 	iob_place(b, x->at, x->frag);
 	switch (f->kind) {
 	case FRAG_FILE:
+		if (pf->pass)
+			return iob_addstream(b, p->src[pf->src].fd, (uint64_t)x->len);
 		if (pf->src < 0)	/* spooled in memory */
 			return iob_addbuf(b, pf->bytes + x->delta, (uint64_t)x->len);
 		return iob_addfile(b, p->src[pf->src].fd, (uint64_t)(pf->src_off + x->delta),

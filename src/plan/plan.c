@@ -35,9 +35,11 @@ int plan_build(struct plan *p, const struct manifest *m, const struct plan_opts 
 	p->pf = calloc(m->nfrag ? m->nfrag : 1, sizeof(*p->pf));
 	if (!p->pf)
 		goto nomem;
-	if (plan_open_sources(p, m, o, err) < 0 || plan_spool(p, m, err) < 0 ||
-	    plan_place(p, m, err) < 0 ||
-	    plan_extents(p, m, o->allow_overlap, err) < 0 || plan_check_digests(p, m, err) < 0)
+	p->spooler_fd = -1;
+	if (plan_open_sources(p, m, o, err) < 0 ||
+	    plan_spool(p, m, o->pass_through && !o->allow_overlap, err) < 0 ||
+	    plan_place(p, m, err) < 0 || plan_extents(p, m, o->allow_overlap, err) < 0 ||
+	    plan_pass_streams(p, m, err) < 0 || plan_check_digests(p, m, err) < 0)
 		goto fail;
 	return 0;
 nomem:

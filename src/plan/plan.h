@@ -26,6 +26,7 @@ struct source {
 	uint8_t stream;		/* a pipe, FIFO, socket or character device: read
 				 * once, in manifest order, into the spool */
 	uint8_t chardev;
+	uint8_t pass;		/* a stream that passes through (stream mode) */
 };
 
 /* Where each fragment landed. */
@@ -36,6 +37,7 @@ struct placed {
 	int32_t src;		/* FILE: index into plan.src (the spool file for a
 				 * spooled stream), -1 when the bytes are in memory */
 	uint8_t spooled;	/* FILE: read ahead from a stream */
+	uint8_t pass;		/* FILE: read from its stream while writing */
 };
 
 /* A piece of a fragment in the image; extents are sorted and disjoint. */
@@ -48,6 +50,7 @@ struct extent {
 struct plan_opts {
 	int allow_overlap;
 	const char *confine;	/* --confine=DIR: sources must resolve beneath it */
+	int pass_through;	/* stream mode: streams may be read while writing */
 	int target_exists;	/* the target's identity, to refuse it as a source */
 	dev_t target_dev;
 	ino_t target_ino;
@@ -63,6 +66,9 @@ struct plan {
 	unsigned char *uuids;	/* 36 bytes per uuid fragment */
 	unsigned char *spool;	/* stream sources' bytes, up to PLAN_SPOOL_MEM */
 	size_t spool_len, spool_cap;
+	int spooler_fd;		/* the spool file, or -1 */
+	int32_t spooler_src;	/* its index in src */
+	int64_t spooler_len;
 	int64_t image_len;
 };
 

@@ -4,6 +4,12 @@
  * anything is written, so that planning knows every length and a source
  * that ends early is refused with its line.
  *
+ * In stream mode a stream can instead pass through, read while the image
+ * is written, when every fragment of it has len= (so placement needs no
+ * reading), none wants a digest, a skip= only on its first fragment, and
+ * its fragments come in the target in manifest order (checked after
+ * placement; otherwise it is spooled after all).
+ *
  * Bytes go to memory up to PLAN_SPOOL_MEM in all; from the fragment that
  * would pass that bound on, everything goes to one unlinked temporary file,
  * which then serves as an ordinary seekable source.  Memory fragments are
@@ -190,28 +196,145 @@ spool_error:
 			 f->bytes, strerror(errno));
 }
 
-int plan_spool(struct plan *p, const struct manifest *m, char **err)
+/* Whether fragment f of a stream could pass through. */
+static int passable(const struct fragment *f, int first)
 {
-	struct spooler s = { .p = p, .fd = -1 };
-	int rc = 0;
+	return f->len >= 0 && !f->sha256 && (first || f->skip == 0);
+}
 
-	for (size_t i = 0; i < m->nfrag && rc == 0; i++) {
-		if (m->frag[i].kind != FRAG_FILE || !p->src[p->pf[i].src].stream)
+/* Mark the stream sources all of whose fragments could pass through. */
+static int mark_pass_candidates(struct plan *p, const struct manifest *m)
+{
+	uint8_t *seen = calloc(p->nsrc + 1, 1);
+
+	if (!seen)
+		return -1;
+	for (size_t i = 0; i < p->nsrc; i++)
+		p->src[i].pass = p->src[i].stream;
+	for (size_t i = 0; i < m->nfrag; i++) {
+		int32_t s = p->pf[i].src;
+
+		if (m->frag[i].kind != FRAG_FILE || !p->src[s].stream)
 			continue;
-		if (!s.piece && !(s.piece = malloc(PIECE))) {
-			*err = strdup(strerror(ENOMEM));
-			rc = -1;
-			break;
-		}
-		rc = spool_fragment(&s, m, i, err);
+		if (!passable(&m->frag[i], !seen[s]))
+			p->src[s].pass = 0;
+		seen[s] = 1;
 	}
-	free(s.piece);
-	if (s.fd >= 0)
-		p->src[s.fsrc].size = s.flen;
+	free(seen);
+	return 0;
+}
+
+/* Spool the fragments of the stream sources that match want_pass. */
+static int spool_sources(struct spooler *s, const struct manifest *m, int want_pass,
+			 char **err)
+{
+	struct plan *p = s->p;
+
+	for (size_t i = 0; i < m->nfrag; i++) {
+		const struct source *src;
+
+		if (m->frag[i].kind != FRAG_FILE || p->pf[i].src < 0 || p->pf[i].spooled)
+			continue;
+		src = &p->src[p->pf[i].src];
+		if (!src->stream || src->pass != want_pass)
+			continue;
+		if (!s->piece && !(s->piece = malloc(PIECE))) {
+			*err = strdup(strerror(ENOMEM));
+			return -1;
+		}
+		if (spool_fragment(s, m, i, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void spool_done(struct spooler *s, const struct manifest *m)
+{
+	struct plan *p = s->p;
+
+	free(s->piece);
+	s->piece = NULL;
+	if (s->fd >= 0)
+		p->src[s->fsrc].size = s->flen;
 	for (size_t i = 0; i < m->nfrag; i++)
 		if (p->pf[i].src == IN_MEMORY) {
 			p->pf[i].src = -1;
 			p->pf[i].bytes = p->spool + p->pf[i].src_off;
 		}
+}
+
+int plan_spool(struct plan *p, const struct manifest *m, int pass_through, char **err)
+{
+	struct spooler s = { .p = p, .fd = -1 };
+	int rc;
+
+	if (mark_pass_candidates(p, m) < 0) {
+		*err = strdup(strerror(ENOMEM));
+		return -1;
+	}
+	for (size_t i = 0; i < p->nsrc; i++)
+		p->src[i].pass &= pass_through;
+	for (size_t i = 0; i < m->nfrag; i++)	/* known without reading */
+		if (m->frag[i].kind == FRAG_FILE && p->pf[i].src >= 0 && p->src[p->pf[i].src].pass)
+			p->pf[i].len = m->frag[i].len;
+	rc = spool_sources(&s, m, 0, err);
+	/* plan_pass_streams may spool more: the buffer may still move. */
+	free(s.piece);
+	p->spooler_fd = s.fd;
+	p->spooler_src = s.fsrc;
+	p->spooler_len = s.flen;
+	return rc;
+}
+
+/* After placement: a passing stream must be read in target order, which is
+ * manifest order; otherwise spool it now.  Then drop its first skip=. */
+int plan_pass_streams(struct plan *p, const struct manifest *m, char **err)
+{
+	struct spooler s = { .p = p, .fd = p->spooler_fd, .fsrc = p->spooler_src,
+			     .flen = p->spooler_len };
+	int64_t *last = malloc((p->nsrc + 1) * sizeof(*last));
+	int rc = 0;
+
+	if (!last) {
+		*err = strdup(strerror(ENOMEM));
+		return -1;
+	}
+	for (size_t i = 0; i < p->nsrc; i++)
+		last[i] = -1;
+	for (size_t k = 0; k < p->next; k++) {
+		uint32_t i = p->ext[k].frag;
+		int32_t src = p->pf[i].src;
+
+		if (m->frag[i].kind != FRAG_FILE || src < 0 || !p->src[src].pass)
+			continue;
+		if ((int64_t)i < last[src])
+			p->src[src].pass = 0;	/* out of order: spool it */
+		last[src] = i;
+	}
+	free(last);
+	rc = spool_sources(&s, m, 0, err);
+	for (size_t i = 0; i < m->nfrag && rc == 0; i++) {
+		int32_t src = p->pf[i].src;
+
+		if (m->frag[i].kind != FRAG_FILE || src < 0 || !p->src[src].stream ||
+		    !p->src[src].pass)
+			continue;
+		p->pf[i].pass = 1;
+		if (m->frag[i].skip) {
+			if (!s.piece && !(s.piece = malloc(PIECE))) {
+				*err = strdup(strerror(ENOMEM));
+				rc = -1;
+				break;
+			}
+			int64_t got = discard(&s, p->src[src].fd, m->frag[i].skip);
+
+			if (got < m->frag[i].skip)
+				rc = plan_fail(err, m, &m->frag[i], "'%s' ended after %lld bytes, "
+					       "before skip=%lld", m->frag[i].bytes,
+					       (long long)(got < 0 ? 0 : got),
+					       (long long)m->frag[i].skip);
+		}
+	}
+	spool_done(&s, m);
 	return rc;
 }

@@ -65,3 +65,23 @@ rc=$(jq -r 'select(.type=="summary") | .exit' rep.json)
 ( "$AIOWRITE" -e 'fill 1 len=1G' -o - 2>err; echo $? > status ) | head -c 10 > /dev/null
 [ "$(cat status)" = 1 ] || fail "early reader without filters: exit $(cat status)"
 [ ! -s err ] || { cat err; fail "early reader: stderr not quiet"; }
+
+# Stream mode passes a stream with len= through while writing, without
+# reading it ahead: spliced from the pipe (zero_copy counts it), a 1 GiB
+# device read in small memory, and one that ends early fails on its line.
+cat blob | "$AIOWRITE" -e 'data "HDR1"' -e 'file - len=300000' -o - --report=json 2>rep | cat > got
+{ printf HDR1; cat blob; } > want
+same got want
+[ "$(json rep summary zero_copy)" = 300000 ] || fail "pass-through: zero_copy $(json rep summary zero_copy)"
+/usr/bin/time -f %M -o rss "$AIOWRITE" -e 'file /dev/zero len=1G' -f xor:00 -o - --report=none | wc -c > n
+[ "$(cat n)" = 1073741824 ] || fail "1 GiB pass-through length $(cat n)"
+[ "$(tail -n 1 rss)" -lt 20000 ] || fail "1 GiB pass-through used $(tail -n 1 rss) KiB: spooled?"
+head -c 100 blob | { "$AIOWRITE" -e 'data x' -e 'file - len=1000' -o - --report=json 2>rep; echo $? > rc; } | cat > /dev/null
+[ "$(cat rc)" = 1 ] || fail "short pass-through: exit $(cat rc)"
+[ "$(jq -c 'select(.type=="fragment" and .line==2) | [.error, .message, .written]' rep)" = \
+  '["EIO","source ended before its length",100]' ] || { cat rep; fail "short pass-through report"; }
+[ "$(json rep summary exit)" = 1 ] || fail "short pass-through: summary exit"
+# Out of target order, the stream is read ahead after all (bytes 0..9 land at 100).
+cat blob | "$AIOWRITE" -e 'file - len=10 at=100' -e 'file - len=10 at=0' -o - --report=none > got
+put blob 0 10 w9 100; put blob 10 10 w9 0
+same got w9
