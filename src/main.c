@@ -46,11 +46,20 @@ static void install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-/* Print an error; messages that carry FILE:LINE:COL stand alone. */
+/* Print an error; messages that carry FILE:LINE:COL stand alone.  Control
+ * bytes (from a path in a manifest someone else wrote) are shown as \xHH,
+ * never sent to the terminal. */
 static int complain(const char *msg, int located)
 {
-	fprintf(stderr, "%s%s\n", located ? "" : "aiowrite-cli: ",
-		msg ? msg : strerror(ENOMEM));
+	const unsigned char *p = (const unsigned char *)(msg ? msg : strerror(ENOMEM));
+
+	fputs(located ? "" : "aiowrite-cli: ", stderr);
+	for (; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			fprintf(stderr, "\\x%02x", *p);
+		else
+			putc(*p, stderr);
+	putc('\n', stderr);
 	return EXIT_USAGE;
 }
 
@@ -299,6 +308,7 @@ static int prepare(struct run *x, char **err)
 	if (build_filters(&x->filters, &x->o, err) < 0)
 		return complain(*err, 0);
 	po.pass_through = mode == MODE_STREAM && !x->o.verify;
+	po.dry_run = x->o.dry_run;
 	po.target_exists = x->t.type != TARGET_NONE;
 	po.target_dev = x->t.dev;
 	po.target_ino = x->t.ino;

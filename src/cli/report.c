@@ -74,6 +74,16 @@ static void json_string(FILE *out, const char *str)
 	putc('"', out);
 }
 
+/* Text for a terminal: control bytes as \xHH. */
+static void text_string(FILE *out, const char *str)
+{
+	for (const unsigned char *p = (const unsigned char *)str; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			fprintf(out, "\\x%02x", *p);
+		else
+			putc(*p, out);
+}
+
 static void json_error(FILE *out, int err, const char *message)
 {
 	if (!err) {
@@ -306,10 +316,16 @@ void report_plan(struct report *rp, const struct plan *p, uint64_t request_size)
 		}
 		fprintf(rp->out, "%6u  %-4s  %-18s  %12" PRId64 "  ", f->line,
 			frag_kind_name(f->kind), hex_offset(hex, sizeof(hex), pf->at), pf->len);
-		if (f->kind == FRAG_FILE && pf->spooled)
-			fprintf(rp->out, "'%s' (a stream, read ahead)\n", f->bytes);
-		else if (f->kind == FRAG_FILE)
-			fprintf(rp->out, "'%s' from %" PRId64 "\n", f->bytes, pf->src_off);
+		if (f->kind == FRAG_FILE) {
+			putc('\'', rp->out);
+			text_string(rp->out, (const char *)f->bytes);
+			if (pf->spooled)
+				fputs("' (a stream, read ahead)\n", rp->out);
+			else if (pf->pass)
+				fputs("' (a stream: a dry run does not read it)\n", rp->out);
+			else
+				fprintf(rp->out, "' from %" PRId64 "\n", pf->src_off);
+		}
 		else if (f->kind == FRAG_FILL)
 			fprintf(rp->out, "byte 0x%02x\n", f->byte);
 		else
@@ -385,15 +401,16 @@ void report_summary(struct report *rp, const struct summary *s)
 		fputs("}\n", rp->out);
 		return;
 	}
+	text_string(rp->out, s->target);
 	if (s->dry_run) {
-		fprintf(rp->out, "%s: dry run: %zu fragments, image %" PRId64 " bytes, %" PRIu64
+		fprintf(rp->out, ": dry run: %zu fragments, image %" PRId64 " bytes, %" PRIu64
 			" requests planned; %s mode, nothing written\n",
-			s->target, s->fragments, s->image_len, s->requests, s->mode);
+			s->fragments, s->image_len, s->requests, s->mode);
 		return;
 	}
-	fprintf(rp->out, "%s: %zu fragments, %" PRIu64 " requests, %" PRIu64 " failed, %" PRIu64
+	fprintf(rp->out, ": %zu fragments, %" PRIu64 " requests, %" PRIu64 " failed, %" PRIu64
 		" bytes written in %.3f s (%.1f MB/s); %s mode",
-		s->target, s->fragments, s->requests, s->failed, s->bytes_written, s->seconds,
+		s->fragments, s->requests, s->failed, s->bytes_written, s->seconds,
 		s->seconds > 0 ? (double)s->bytes_written / s->seconds / 1e6 : 0.0, s->mode);
 	if (s->r && strcmp(s->mode, "stream") == 0)
 		fprintf(rp->out, ", %" PRIu64 " bytes out, %" PRIu64 " zero-copy", s->bytes_out,

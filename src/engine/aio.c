@@ -32,7 +32,9 @@
 
 #include "engine/engine.h"
 
+#ifndef MAX_TARGET_FDS
 #define MAX_TARGET_FDS 4
+#endif
 
 struct slot {
 	struct aiocb cb;

@@ -37,9 +37,9 @@ int plan_build(struct plan *p, const struct manifest *m, const struct plan_opts 
 		goto nomem;
 	p->spooler_fd = -1;
 	if (plan_open_sources(p, m, o, err) < 0 ||
-	    plan_spool(p, m, o->pass_through && !o->allow_overlap, err) < 0 ||
+	    plan_spool(p, m, o->dry_run || (o->pass_through && !o->allow_overlap), err) < 0 ||
 	    plan_place(p, m, err) < 0 || plan_extents(p, m, o->allow_overlap, err) < 0 ||
-	    plan_pass_streams(p, m, err) < 0 || plan_check_digests(p, m, err) < 0)
+	    plan_pass_streams(p, m, o->dry_run, err) < 0 || plan_check_digests(p, m, err) < 0)
 		goto fail;
 	return 0;
 nomem:

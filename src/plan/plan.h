@@ -51,6 +51,7 @@ struct plan_opts {
 	int allow_overlap;
 	const char *confine;	/* --confine=DIR: sources must resolve beneath it */
 	int pass_through;	/* stream mode: streams may be read while writing */
+	int dry_run;		/* read no stream that has len= */
 	int target_exists;	/* the target's identity, to refuse it as a source */
 	dev_t target_dev;
 	ino_t target_ino;

@@ -29,7 +29,7 @@ int confine_open(struct confine *c, const struct manifest *m, const struct fragm
 int plan_open_sources(struct plan *p, const struct manifest *m,
 		      const struct plan_opts *o, char **err);
 int plan_spool(struct plan *p, const struct manifest *m, int pass_through, char **err);
-int plan_pass_streams(struct plan *p, const struct manifest *m, char **err);
+int plan_pass_streams(struct plan *p, const struct manifest *m, int dry_run, char **err);
 int plan_place(struct plan *p, const struct manifest *m, char **err);
 int plan_extents(struct plan *p, const struct manifest *m, int allow_overlap, char **err);
 int plan_check_digests(const struct plan *p, const struct manifest *m, char **err);

@@ -149,9 +149,10 @@ static int check_range(struct placed *pf, struct source *src, const struct manif
 	avail = src->size - start;
 	if (f->len >= 0 && f->len > avail)
 		return plan_fail(err, m, f,
-				 "'%s' is too short: skip=%lld len=%lld needs %lld bytes, it has %lld",
+				 "'%s' is too short: skip=%lld len=%lld needs %llu bytes, it has %lld",
 				 path, (long long)f->skip, (long long)f->len,
-				 (long long)f->skip + f->len, (long long)(src->size - base));
+				 (unsigned long long)f->skip + (unsigned long long)f->len,
+				 (long long)(src->size - base));
 	pf->src_off = start;
 	pf->len = f->len >= 0 ? f->len : avail;
 	if (f->bytes[0] == '-' && f->bytes[1] == 0)

@@ -185,8 +185,9 @@ static int spool_fragment(struct spooler *s, const struct manifest *m, size_t i,
 	}
 	if (want >= 0 && len < want)
 		return plan_fail(err, m, f, "'%s' ended after %lld bytes; skip=%lld len=%lld needs "
-				 "%lld", f->bytes, (long long)(skipped + len), (long long)f->skip,
-				 (long long)want, (long long)(f->skip + want));
+				 "%llu", f->bytes, (long long)(skipped + len), (long long)f->skip,
+				 (long long)want,
+				 (unsigned long long)f->skip + (unsigned long long)want);
 	pf->len = len;
 	return 0;
 read_error:
@@ -287,8 +288,9 @@ int plan_spool(struct plan *p, const struct manifest *m, int pass_through, char 
 }
 
 /* After placement: a passing stream must be read in target order, which is
- * manifest order; otherwise spool it now.  Then drop its first skip=. */
-int plan_pass_streams(struct plan *p, const struct manifest *m, char **err)
+ * manifest order; otherwise spool it now.  Then drop its first skip=.  A
+ * dry run reads neither: it only shows where the bytes would go. */
+int plan_pass_streams(struct plan *p, const struct manifest *m, int dry_run, char **err)
 {
 	struct spooler s = { .p = p, .fd = p->spooler_fd, .fsrc = p->spooler_src,
 			     .flen = p->spooler_len };
@@ -307,7 +309,7 @@ int plan_pass_streams(struct plan *p, const struct manifest *m, char **err)
 
 		if (m->frag[i].kind != FRAG_FILE || src < 0 || !p->src[src].pass)
 			continue;
-		if ((int64_t)i < last[src])
+		if ((int64_t)i < last[src] && !dry_run)
 			p->src[src].pass = 0;	/* out of order: spool it */
 		last[src] = i;
 	}
@@ -320,7 +322,7 @@ int plan_pass_streams(struct plan *p, const struct manifest *m, char **err)
 		    !p->src[src].pass)
 			continue;
 		p->pf[i].pass = 1;
-		if (m->frag[i].skip) {
+		if (m->frag[i].skip && !dry_run) {
 			if (!s.piece && !(s.piece = malloc(PIECE))) {
 				*err = strdup(strerror(ENOMEM));
 				rc = -1;
