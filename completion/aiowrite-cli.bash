@@ -23,11 +23,10 @@ _aiowrite_cli_isbreak()
 # The words of the command line as the program will see them: bash splits
 # `--sync=da` into `--sync` `=` `da`, `gzip:9` into `gzip` `:` `9` and
 # `xor:@k` into `xor` `:@` `k` (at the characters of COMP_WORDBREAKS); join
-# the pieces again where no blank separates them.  _aiowrite_cli_words
-# [TYPED] sets _aw_words and
-# _aw_cword, and _aw_typed: the end of the current word that readline
-# completes and replaces, TYPED if given (bash passes it to the completion
-# function as $2).
+# the pieces again where no blank separates them.
+# _aiowrite_cli_words [TYPED] sets _aw_words and _aw_cword, and _aw_typed:
+# the end of the current word that readline completes and replaces, TYPED
+# if given (bash passes it to the completion function as $2).
 _aiowrite_cli_words()
 {
 	local line=$COMP_LINE w gap i j=-1 joinable=0 joined=0
@@ -68,6 +67,33 @@ _aiowrite_cli_words()
 	return 0
 }
 
+# _aiowrite_cli_files -f|-d CUR: file (-f) or directory (-d) names that
+# start with CUR.  When CUR is just what readline completes, readline's own
+# file name completion does it, which knows about quotes and ~.
+_aiowrite_cli_files()
+{
+	if [[ $_aw_typed == "$2" ]]; then
+		if [[ $1 == -d ]]; then
+			compopt -o dirnames 2>/dev/null && return
+		else
+			compopt -o default 2>/dev/null && return
+		fi
+	fi
+	_aiowrite_cli_compgen "$@"
+}
+
+# _aiowrite_cli_compgen -f|-d CUR: the names, quoted for the shell, a
+# directory's with a slash.
+_aiowrite_cli_compgen()
+{
+	local f q
+	while IFS= read -r f; do
+		printf -v q %q "$f"
+		[[ -d $f ]] && q+=/
+		COMPREPLY+=("$q")
+	done < <(compgen "$1" -- "$2")
+}
+
 # _aiowrite_cli_reply CUR WORD...: the WORDs that start with CUR.
 _aiowrite_cli_reply()
 {
@@ -93,15 +119,12 @@ _aiowrite_cli_in()
 # gzip[:LEVEL].
 _aiowrite_cli_filters()
 {
-	local cur=$1 f
+	local cur=$1
 	case $cur in
 	xor:@*)
-		# Not -o filenames: readline would look for the file under the
-		# name it completes, which starts with the `@`.
-		while IFS= read -r f; do
-			[[ -d $f ]] && f+=/
-			COMPREPLY+=("xor:@$f")
-		done < <(compgen -f -- "${cur#xor:@}")
+		# Readline completes `@FILE` here, not a file name.
+		_aiowrite_cli_compgen -f "${cur#xor:@}"
+		((${#COMPREPLY[@]})) && COMPREPLY=("${COMPREPLY[@]/#/xor:@}")
 		;;
 	hex:width=*:*) _aiowrite_cli_reply "$cur" "${cur%:*}:upper" ;;
 	hex:width=*[0-9]) _aiowrite_cli_reply "$cur" "$cur" "$cur:upper" ;;
@@ -116,20 +139,14 @@ _aiowrite_cli_filters()
 # Candidates for the value of OPT (a long or short option that takes one).
 _aiowrite_cli_value()
 {
-	local opt=$1 cur=$2 f
+	local opt=$1 cur=$2
 	case $opt in
 	-m | --mode) _aiowrite_cli_reply "$cur" auto aio stream ;;
 	--sync) _aiowrite_cli_reply "$cur" none data full ;;
 	--report) _aiowrite_cli_reply "$cur" text json none ;;
 	-f | --filter) _aiowrite_cli_filters "$cur" ;;
-	--confine)
-		while IFS= read -r f; do COMPREPLY+=("$f"); done < <(compgen -d -- "$cur")
-		compopt -o filenames 2>/dev/null
-		;;
-	-o | --output | --report-file)
-		while IFS= read -r f; do COMPREPLY+=("$f"); done < <(compgen -f -- "$cur")
-		compopt -o filenames 2>/dev/null
-		;;
+	--confine) _aiowrite_cli_files -d "$cur" ;;
+	-o | --output | --report-file) _aiowrite_cli_files -f "$cur" ;;
 	*) ;;	# -e LINE, -j N, -b SIZE: nothing to offer
 	esac
 }
@@ -142,7 +159,7 @@ _aiowrite_cli()
 	local -a long=(--version --force --patch --no-progress --progress --quiet
 		--verbose --allow-overlap --atomic --dry-run --verify --help --usage)
 	local -a short=(-q -v -n '-?')
-	local _aw_words _aw_cword _aw_typed cur prev=' ' i f before
+	local _aw_words _aw_cword _aw_typed cur prev=' ' i before
 	COMPREPLY=()
 	if (($# >= 2)); then
 		_aiowrite_cli_words "$2"
@@ -156,9 +173,7 @@ _aiowrite_cli()
 		[[ ${_aw_words[i]} == -- ]] && break
 	done
 	if ((i < _aw_cword)); then
-		# after --, only operands
-		while IFS= read -r f; do COMPREPLY+=("$f"); done < <(compgen -f -- "$cur")
-		compopt -o filenames 2>/dev/null
+		_aiowrite_cli_files -f "$cur"	# after --, only operands
 	elif [[ $cur == --*=* ]]; then
 		_aiowrite_cli_value "${cur%%=*}" "${cur#*=}"
 		((${#COMPREPLY[@]})) && COMPREPLY=("${COMPREPLY[@]/#/${cur%%=*}=}")
@@ -167,9 +182,7 @@ _aiowrite_cli()
 	elif [[ $cur == -* ]]; then
 		_aiowrite_cli_reply "$cur" "${takes_value[@]}" "${long[@]}" "${short[@]}"
 	else
-		# MANIFEST
-		while IFS= read -r f; do COMPREPLY+=("$f"); done < <(compgen -f -- "$cur")
-		compopt -o filenames 2>/dev/null
+		_aiowrite_cli_files -f "$cur"	# MANIFEST
 	fi
 
 	# Readline replaces only what follows the last word-break character:
