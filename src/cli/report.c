@@ -211,8 +211,10 @@ static const char *fragment_result(const struct frag_outcome *f, const struct pl
 		return errno_name(f->err);
 	if (f->hole)
 		return "hole";
-	if ((int64_t)f->written < pf->len)
+	if ((int64_t)f->written < pf->visible)
 		return "not written";
+	if (pf->visible < pf->len)
+		return "ok (partly overridden)";
 	return "ok";
 }
 
@@ -403,14 +405,16 @@ void report_summary(struct report *rp, const struct summary *s)
 	}
 	text_string(rp->out, s->target);
 	if (s->dry_run) {
-		fprintf(rp->out, ": dry run: %zu fragments, image %" PRId64 " bytes, %" PRIu64
-			" requests planned; %s mode, nothing written\n",
-			s->fragments, s->image_len, s->requests, s->mode);
+		fprintf(rp->out, ": dry run: %zu fragment%s, image %" PRId64 " bytes, %" PRIu64
+			" request%s planned; %s mode, nothing written\n",
+			s->fragments, s->fragments == 1 ? "" : "s", s->image_len, s->requests,
+			s->requests == 1 ? "" : "s", s->mode);
 		return;
 	}
-	fprintf(rp->out, ": %zu fragments, %" PRIu64 " requests, %" PRIu64 " failed, %" PRIu64
+	fprintf(rp->out, ": %zu fragment%s, %" PRIu64 " request%s, %" PRIu64 " failed, %" PRIu64
 		" bytes written in %.3f s (%.1f MB/s); %s mode",
-		s->fragments, s->requests, s->failed, s->bytes_written, s->seconds,
+		s->fragments, s->fragments == 1 ? "" : "s", s->requests, s->requests == 1 ? "" : "s",
+		s->failed, s->bytes_written, s->seconds,
 		s->seconds > 0 ? (double)s->bytes_written / s->seconds / 1e6 : 0.0, s->mode);
 	if (s->r && strcmp(s->mode, "stream") == 0)
 		fprintf(rp->out, ", %" PRIu64 " bytes out, %" PRIu64 " zero-copy", s->bytes_out,

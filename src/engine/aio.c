@@ -76,7 +76,6 @@ static void share_out(struct aio_run *x, const struct slot *s, uint64_t span, ui
 		      int err)
 {
 	const io_batch *b = x->b;
-	uint32_t last = UINT32_MAX;
 	size_t e = s->e0;
 	uint64_t off = s->off0;
 
@@ -85,9 +84,9 @@ static void share_out(struct aio_run *x, const struct slot *s, uint64_t span, ui
 		struct frag_outcome *f = outcome_of(x, b->e[e].tag);
 		uint64_t w = piece < good ? piece : good;
 
-		if (b->e[e].tag != last)
+		if (f->last_req != s->req)
 			f->requests++;
-		last = b->e[e].tag;
+		f->last_req = s->req;
 		if (err && !f->err)
 			f->err = err;
 		f->written += w;

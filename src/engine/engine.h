@@ -78,6 +78,7 @@ typedef void (*request_hook)(void *ctx, const struct request_outcome *r);
 
 struct frag_outcome {
 	uint64_t written;
+	uint64_t last_req;	/* the last request counted in requests */
 	uint32_t requests;
 	int err;		/* the first error, or 0 */
 	uint8_t hole;		/* a zero range left as a hole or punched */

@@ -75,6 +75,7 @@ static int strict_extents(struct plan *p, const struct manifest *m, const uint32
 		if (i && pf->at < max_end)
 			return overlap_error(m, p, owner, order[i], err);
 		p->ext[i] = (struct extent){ .at = pf->at, .len = pf->len, .frag = order[i] };
+		p->pf[order[i]].visible = pf->len;
 		max_end = pf->at + pf->len;
 		owner = order[i];
 	}
@@ -124,6 +125,7 @@ static void emit(struct plan *p, uint32_t frag, int64_t from, int64_t to)
 {
 	struct extent *last = p->next ? &p->ext[p->next - 1] : NULL;
 
+	p->pf[frag].visible += to - from;
 	if (last && last->frag == frag && last->at + last->len == from) {
 		last->len += to - from;
 		return;

@@ -32,6 +32,8 @@ struct source {
 /* Where each fragment landed. */
 struct placed {
 	int64_t at, len;
+	int64_t visible;	/* bytes of it in the image: len, less what later
+				 * lines cover under --allow-overlap */
 	int64_t src_off;	/* FILE: source offset of the fragment's first byte */
 	const unsigned char *bytes; /* DATA, HEX, UUID, and FILE spooled in memory */
 	int32_t src;		/* FILE: index into plan.src (the spool file for a

@@ -21,7 +21,7 @@ run 0 "$AIOWRITE" sub/dir/m -o o1
 # Standard input and -e: relative to the current directory.
 printf 'file a\n' | "$AIOWRITE" - -o o2 >out 2>err || fail "manifest on stdin"
 [ "$(cat o2)" = in-cwd ] || fail "stdin-relative paths"
-has out '^o2: 1 fragments'
+has out '^o2: 1 fragment, '
 run 0 "$AIOWRITE" -e 'file a' -e 'data "!"' -o o3
 [ "$(cat o3)" = 'in-cwd!' ] || fail "-e lines"
 # A manifest plus -e lines: the file's lines first; each keeps its directory.

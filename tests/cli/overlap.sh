@@ -40,3 +40,9 @@ for seed in $(seq 1 30); do
 	cmp out.img want.img || { cat m; fail "seed $seed: later line did not win"; }
 	rm -f m want.sh
 done
+
+# The report says which fragments were partly overridden, not "not written".
+printf 'fill 1 len=100\ndata "xy" at=10\n' > m
+run 0 "$AIOWRITE" --allow-overlap m -o rep.img
+has out '^ +1 +fill +0x0 +100 +1 +98 +ok \(partly overridden\)$'
+has out '^ +2 +data +0xa +2 +1 +2 +ok$'
