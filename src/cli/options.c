@@ -14,6 +14,7 @@
 #include "cli/options.h"
 #include "engine/engine.h"
 #include "manifest/manifest.h"
+#include "util/suggest.h"
 
 #ifndef VERSION
 #define VERSION "0.1.0"
@@ -84,6 +85,20 @@ static struct poptOption safety_table[] = {
 	POPT_TABLEEND
 };
 
+/* No options: its title is the examples at the end of --help. */
+static struct poptOption examples_table[] = {
+	POPT_TABLEEND
+};
+
+#define EXAMPLES \
+	"Examples:\n" \
+	"  aiowrite-cli fw.manifest -o fw.bin            build an image from a manifest\n" \
+	"  aiowrite-cli --patch -o disk.img -e 'uuid at=0x1b8'   stamp a UUID in place\n" \
+	"  aiowrite-cli fw.manifest -f gzip > fw.bin.gz  a stream through a filter\n" \
+	"  aiowrite-cli --atomic --verify --force fw.manifest -o fw.bin\n" \
+	"  aiowrite-cli -n fw.manifest                   show the plan, write nothing\n" \
+	"The manifest format: aiowrite-manifest(5).  Everything else: aiowrite-cli(1)."
+
 static struct poptOption table[] = {
 	{ "line", 'e', POPT_ARG_STRING, NULL, OPT_LINE,
 	  "a manifest line given on the command line (repeatable)", "LINE" },
@@ -95,6 +110,7 @@ static struct poptOption table[] = {
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, safety_table, 0, "Safety:", NULL },
 	POPT_AUTOALIAS
 	POPT_AUTOHELP
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, examples_table, 0, EXAMPLES, NULL },
 	POPT_TABLEEND
 };
 
@@ -211,6 +227,38 @@ static void flag(struct options *o, int val)
 	}
 }
 
+/* The long names of every table, for suggestions. */
+static size_t long_names(const char **names, size_t max)
+{
+	static const struct poptOption *const tables[] = {
+		table, target_table, engine_table, filter_table, report_table, safety_table,
+	};
+	size_t n = 0;
+
+	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
+		for (const struct poptOption *p = tables[t]; p->longName || p->argInfo; p++)
+			if (p->longName && n < max)
+				names[n++] = p->longName;
+	if (n + 2 <= max) {
+		names[n++] = "help";
+		names[n++] = "usage";
+	}
+	return n;
+}
+
+/* popt's complaint, and for an unknown option what was probably meant. */
+static int bad_option(char **err, const char *opt, int code)
+{
+	const char *names[64], *pick = NULL;
+	size_t n = long_names(names, 64);
+
+	if (code == POPT_ERROR_BADOPT && strncmp(opt, "--", 2) == 0)
+		pick = nearest_word(opt + 2, strcspn(opt + 2, "="), names, n, ~0u);
+	if (pick)
+		return usage(err, "%s: %s (did you mean --%s?)", opt, poptStrerror(code), pick);
+	return usage(err, "%s: %s", opt, poptStrerror(code));
+}
+
 static int operands(struct options *o, poptContext pc, char **err)
 {
 	const char *extra;
@@ -260,8 +308,7 @@ int options_parse(struct options *o, int argc, const char **argv, char **err)
 		}
 	}
 	if (val < -1)
-		return usage(err, "%s: %s", poptBadOption(pc, POPT_BADOPTION_NOALIAS),
-			     poptStrerror(val));
+		return bad_option(err, poptBadOption(pc, POPT_BADOPTION_NOALIAS), val);
 	return operands(o, pc, err);
 }
 

@@ -94,59 +94,6 @@ void *filter_error(char **err, const char *spec, const char *fmt, ...)
 	return NULL;
 }
 
-static unsigned char lower(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
-}
-
-/* Levenshtein distance of a[0..n), case folded, and the short lowercase
- * word b; 3 for anything further than 2 (which never suggests). */
-static size_t distance(const char *a, size_t n, const char *b)
-{
-	size_t m = strlen(b), row[16], i, j;
-
-	if (n > m + 2 || m > n + 2 || m + 1 > sizeof row / sizeof row[0])
-		return 3;
-	for (j = 0; j <= m; j++)
-		row[j] = j;
-	for (i = 1; i <= n; i++) {
-		size_t diag = row[0];
-
-		row[0] = i;
-		for (j = 1; j <= m; j++) {
-			size_t up = row[j];
-			size_t best = diag + (lower((unsigned char)a[i - 1]) != (unsigned char)b[j - 1]);
-
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			diag = up;
-			row[j] = best;
-		}
-	}
-	return row[m];
-}
-
-const char *filter_suggest(char *buf, size_t size, const char *s, size_t n,
-			   const char *const *words, size_t nwords)
-{
-	size_t i, best = 3, d;
-	const char *pick = NULL;
-
-	for (i = 0; i < nwords; i++) {
-		d = distance(s, n, words[i]);
-		if (d < best) {
-			best = d;
-			pick = words[i];
-		}
-	}
-	if (!pick)
-		return "";
-	snprintf(buf, size, " (did you mean '%s'?)", pick);
-	return buf;
-}
-
 struct stage *filter_create(const char *spec, char **err)
 {
 	const char *colon = strchr(spec, ':');
@@ -165,6 +112,6 @@ struct stage *filter_create(const char *spec, char **err)
 			      quote(q, spec, strlen(spec)));
 	else
 		*err = format("unknown filter '%s'%s", quote(q, spec, n),
-			      filter_suggest(hint, sizeof hint, spec, n, names, NFILTERS));
+			      suggest(hint, sizeof hint, spec, n, names, NFILTERS, ~0u));
 	return NULL;
 }

@@ -10,6 +10,7 @@
 #define FILTER_FILTERS_H
 
 #include "filter/filter.h"
+#include "util/suggest.h"
 
 /* The most input a filter's write() takes in one call, in batches of its
  * outbuf: it goes on to the next batch only while the next stage takes
@@ -27,9 +28,5 @@ struct stage *gzip_create(const char *spec, const char *arg, char **err);
 void *filter_error(char **err, const char *spec, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* " (did you mean 'WORD'?)" into buf for the word of words[0..nwords)
- * nearest to s[0..n) within 2 edits (case folded), else "". */
-const char *filter_suggest(char *buf, size_t size, const char *s, size_t n,
-			   const char *const *words, size_t nwords);
 
 #endif

@@ -154,7 +154,7 @@ static int hex_option(const char *spec, const char *s, size_t n, uint64_t *width
 		*width = w;
 		return 0;
 	}
-	h = filter_suggest(hint, sizeof hint, s, klen, words, 2);
+	h = suggest(hint, sizeof hint, s, klen, words, 2, ~0u);
 	filter_error(err, spec, "unknown option '%.*s'%s", (int)klen, s,
 		     *h ? h : " (options: width=N, upper)");
 	return -1;

@@ -19,6 +19,7 @@
  * sees a byte that has been changed under it.
  */
 #include "manifest/parse_internal.h"
+#include "util/suggest.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -88,62 +89,6 @@ static int fail(struct parse *P, size_t col, const char *fmt, ...)
 	return -1;
 }
 
-static unsigned char lower(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
-}
-
-/* Levenshtein distance of a[0..n), case folded, and the short lowercase
- * word b; 3 for anything further than 2 (which never suggests). */
-static size_t distance(const unsigned char *a, size_t n, const char *b)
-{
-	size_t m = strlen(b), row[16], i, j;
-
-	if (n > m + 2 || m > n + 2 || m + 1 > sizeof row / sizeof row[0])
-		return 3;
-	for (j = 0; j <= m; j++)
-		row[j] = j;
-	for (i = 1; i <= n; i++) {
-		size_t diag = row[0];
-
-		row[0] = i;
-		for (j = 1; j <= m; j++) {
-			size_t up = row[j], best = diag + (lower(a[i - 1]) != (unsigned char)b[j - 1]);
-
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			diag = up;
-			row[j] = best;
-		}
-	}
-	return row[m];
-}
-
-/* " (did you mean 'WORD'?)" for the nearest word within 2 edits, else "".
- * words[i] is a candidate only when mask has bit i. */
-static const char *suggest(char *buf, size_t size, const unsigned char *s, size_t n,
-			   const char *const *words, size_t nwords, unsigned mask)
-{
-	size_t i, best = 3, d;
-	const char *pick = NULL;
-
-	for (i = 0; i < nwords; i++) {
-		if (!(mask & KB(i)))
-			continue;
-		d = distance(s, n, words[i]);
-		if (d < best) {
-			best = d;
-			pick = words[i];
-		}
-	}
-	if (!pick)
-		return "";
-	snprintf(buf, size, " (did you mean '%s'?)", pick);
-	return buf;
-}
-
 static int word_is(const struct token *t, const char *w)
 {
 	return t->n == strlen(w) && memcmp(t->p, w, t->n) == 0;
@@ -195,7 +140,7 @@ static int kind_of(struct parse *P, const struct token *t)
 		for (k = 0; k < NKINDS; k++)
 			words[k] = kinds[k].name;
 		return fail(P, t->col, "unknown kind '%s'%s", quote_bytes(q, t->p, t->n),
-			    suggest(s, sizeof s, t->p, t->n, words, NKINDS, ~0u));
+			    suggest(s, sizeof s, (const char *)t->p, t->n, words, NKINDS, ~0u));
 	}
 }
 
@@ -239,7 +184,7 @@ static int key_value(struct parse *P, struct line_state *L, const struct token *
 	if (k == NKEYS || !(valid & KB(k)))
 		return fail(P, t->col, "unknown key '%s' for '%s'%s",
 			    quote_bytes(q, t->p, t->keylen), kinds[L->kind].name,
-			    suggest(s, sizeof s, t->p, t->keylen, key_names, NKEYS, valid));
+			    suggest(s, sizeof s, (const char *)t->p, t->keylen, key_names, NKEYS, valid));
 	if (L->seen & KB(k))
 		return fail(P, t->col, "key '%s' given twice", key_names[k]);
 	L->seen |= KB(k);
@@ -313,7 +258,7 @@ static int uuid_word(struct parse *P, struct line_state *L, const struct token *
 		return 0;
 	}
 	return fail(P, t->col, "unknown word '%s' for 'uuid'%s", quote_bytes(q, t->p, t->n),
-		    suggest(s, sizeof s, t->p, t->n, uuid_words, 2, ~0u));
+		    suggest(s, sizeof s, (const char *)t->p, t->n, uuid_words, 2, ~0u));
 }
 
 static int positional(struct parse *P, struct line_state *L, const struct token *t)
