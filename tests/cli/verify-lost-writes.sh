@@ -29,6 +29,7 @@ command -v mountpoint >/dev/null || skip "no mountpoint (util-linux)"
 [ -r /dev/fuse ] && [ -w /dev/fuse ] || skip "/dev/fuse is not usable by $(id -un)"
 pkg-config --exists fuse3 2>/dev/null || skip "no libfuse3 (install libfuse3-dev and fuse3)"
 [ "$(id -u)" = 0 ] || command -v fusermount3 >/dev/null || skip "not root and no fusermount3 (fuse3)"
+# shellcheck disable=SC2046 # pkg-config's flags are meant to be split
 ${CC:-cc} -std=c17 -O2 -o lossyfs "$LOSSYFS_C" $(pkg-config --cflags --libs fuse3) 2>cc.err ||
 	{ cat cc.err; fail "cannot build lossyfs"; }
 
