@@ -101,9 +101,14 @@ int engine_verify(io_batch *b, int fd, struct engine_result *r)
 		free(want);
 		return -1;
 	}
-	/* Read what the file system holds, not what we left in the cache. */
-	if (fdatasync(fd) == 0)
-		posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	/* Read what the file system holds, not what we left in the cache.  A
+	 * flush that fails means the device lost data: a failure in itself,
+	 * and the cache is dropped all the same so the reads show the loss. */
+	if (fdatasync(fd) < 0) {
+		r->verify.err = errno;
+		r->failed++;
+	}
+	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
 	for (size_t i = 0; i < b->used; i++) {
 		const iob_entry *e = &b->e[i];
 		struct frag_outcome *f;

@@ -11,12 +11,9 @@
 # df).  Root only: mounts a tmpfs and sets up loop devices, detached and
 # unmounted at exit, always.
 #
-# Known bug (reported, not fixed here): --verify without --sync passes
-# (exit 0) although the device does not hold the image: engine_verify
-# ignores its fdatasync's EIO, skips dropping the page cache, and compares
-# the cache.  Checked as an expected failure: a note while the bug is there,
-# a failure with AIOWRITE_XFAIL_STRICT=1, and a note asking to make it a
-# hard check once it is fixed.
+# --verify without --sync must fail too: its own flush before reading back
+# fails, and the cache is dropped so the reads show the loss (a bug once:
+# the failed flush was ignored and the page cache compared).
 . "${TESTS_DIR:-$(dirname "$0")/..}/cli/lib.sh"
 
 [ "$(id -u)" = 0 ] || skip "not root: cannot mount a tmpfs or set up a loop device"
@@ -101,17 +98,12 @@ json out fragment message | grep -Eqi "($hex|[^0-9]$((d - 1)))([^0-9a-f]|$)" ||
 	{ cat out; fail "--verify: the message does not name the first differing offset $((d - 1)) ($hex)"; }
 [ "$(json out verify error)" != null ] || { cat out; fail "--verify: verify record without an error"; }
 
-# 4. Known bug: --verify without --sync.
+# 4. --verify without --sync: its own flush fails, and the read-back shows the loss.
 fresh
 timeout 120 "$AIOWRITE" m --verify --report=json -o "$dev" >out 2>err
 rc=$?
 lost "--verify"
-if [ $rc = 1 ] && [ "$(json out summary failed)" -gt 0 ]; then
-	note "--verify without --sync now fails as it should: make this a hard check (known bug fixed?)"
-elif [ "${AIOWRITE_XFAIL_STRICT:-0}" = 1 ]; then
-	cat out err
-	fail "--verify without --sync: exit $rc although the device does not hold the image"
-else
-	note "XFAIL (known bug): --verify without --sync exits $rc although the device does not hold the image"
-fi
+[ $rc = 1 ] || { cat out err; fail "--verify without --sync: exit $rc although the device does not hold the image"; }
+[ "$(json out summary failed)" -gt 0 ] || { cat out; fail "--verify without --sync: failed is 0"; }
+[ "$(json out verify error)" != null ] || { cat out; fail "--verify without --sync: verify record without an error"; }
 exit 0
