@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli/progress.h"
+#include "util/units.h"
 
 #define REDRAW_NS 100000000L	/* 10 times a second */
 
@@ -31,18 +32,6 @@ static double seconds(const struct timespec *a, const struct timespec *b)
 	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
 }
 
-static void human(char *buf, size_t size, double bytes)
-{
-	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
-	int u = 0;
-
-	while (bytes >= 1024 && u < 6) {
-		bytes /= 1024;
-		u++;
-	}
-	snprintf(buf, size, u ? "%.1f %s" : "%.0f %s", bytes, unit[u]);
-}
-
 void progress_update(void *ctx, uint64_t done, unsigned inflight)
 {
 	struct progress *p = ctx;
@@ -56,9 +45,9 @@ void progress_update(void *ctx, uint64_t done, unsigned inflight)
 	p->last = now;
 	s = seconds(&p->start, &now);
 	bps = s > 0 ? (double)done / s : 0;
-	human(d, sizeof(d), (double)done);
-	human(t, sizeof(t), (double)p->total);
-	human(rate, sizeof(rate), bps);
+	human_size(d, sizeof(d), (double)done);
+	human_size(t, sizeof(t), (double)p->total);
+	human_size(rate, sizeof(rate), bps);
 	fprintf(p->out, "\r%s of %s (%u%%)  %s/s", d, t,
 		p->total ? (unsigned)(100.0 * (double)done / (double)p->total) : 100, rate);
 	if (bps > 0 && done < p->total) {

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli/report.h"
+#include "util/units.h"
 
 #define TEXT_LIST_MAX 200	/* beyond this the text list shows failures only */
 
@@ -94,6 +95,14 @@ static void json_error(FILE *out, int err, const char *message)
 	json_string(out, message ? message : strerror(err));
 }
 
+/* Colour the result column on a terminal only, and never with NO_COLOR. */
+static int use_colour(FILE *out)
+{
+	const char *term = getenv("TERM");
+
+	return isatty(fileno(out)) && !getenv("NO_COLOR") && !(term && strcmp(term, "dumb") == 0);
+}
+
 __attribute__((format(printf, 2, 3)))
 static int refuse(char **err, const char *fmt, ...)
 {
@@ -135,6 +144,7 @@ int report_open(struct report *rp, const struct options *o, const struct target 
 	rp->m = m;
 	if (!o->report_file || o->report == REPORT_NONE) {
 		rp->out = t->is_stdout ? stderr : stdout;
+		rp->colour = rp->format == REPORT_TEXT && use_colour(rp->out);
 		return 0;
 	}
 	if (check_report_file(o->report_file, t, p, err) < 0)
@@ -225,9 +235,18 @@ static const char *hex_offset(char *buf, size_t size, int64_t v)
 	return buf;
 }
 
+static const char *result_colour(const struct frag_outcome *f, const struct placed *pf)
+{
+	if (f->err)
+		return "\033[1;31m";		/* bold red */
+	if (!f->hole && (int64_t)f->written < pf->visible)
+		return "\033[33m";		/* yellow */
+	return "\033[32m";			/* green */
+}
+
 static void text_header(FILE *out)
 {
-	fprintf(out, "%6s  %-4s  %-18s  %12s  %6s  %12s  %s\n", "line", "kind", "offset", "length",
+	fprintf(out, "%6s  %-4s  %-26s  %10s  %5s  %10s  %s\n", "line", "kind", "offset", "length",
 		"reqs", "written", "result");
 }
 
@@ -235,15 +254,16 @@ static void text_fragment(struct report *rp, size_t i, const struct placed *pf,
 			  const struct frag_outcome *f)
 {
 	const struct fragment *fr = &rp->m->frag[i];
-	char hex[24];
+	char off[48], len[24], done[24];
 
-	fprintf(rp->out, "%6u  %-4s  %-18s  %12" PRId64 "  %6u  %12" PRIu64 "  %s",
-		fr->line, frag_kind_name(fr->kind), hex_offset(hex, sizeof(hex), pf->at), pf->len,
-		f->requests,
-		f->written, fragment_result(f, pf));
+	snprintf(off, sizeof(off), "0x%" PRIx64 " (%" PRId64 ")", (uint64_t)pf->at, pf->at);
+	fprintf(rp->out, "%6u  %-4s  %-26s  %10s  %5u  %10s  %s%s", fr->line,
+		frag_kind_name(fr->kind), off, human_size(len, sizeof(len), (double)pf->len),
+		f->requests, human_size(done, sizeof(done), (double)f->written),
+		rp->colour ? result_colour(f, pf) : "", fragment_result(f, pf));
 	if (f->err)
 		fprintf(rp->out, ": %s", fragment_message(f));
-	putc('\n', rp->out);
+	fputs(rp->colour ? "\033[0m\n" : "\n", rp->out);
 }
 
 static void json_fragment(struct report *rp, size_t i, const struct placed *pf,
@@ -381,6 +401,8 @@ static void report_steps(struct report *rp, const struct engine_result *r, int s
 
 void report_summary(struct report *rp, const struct summary *s)
 {
+	char size[24], rate[24];
+
 	if (rp->format == REPORT_NONE)
 		return;
 	if (s->r)
@@ -412,10 +434,11 @@ void report_summary(struct report *rp, const struct summary *s)
 		return;
 	}
 	fprintf(rp->out, ": %zu fragment%s, %" PRIu64 " request%s, %" PRIu64 " failed, %" PRIu64
-		" bytes written in %.3f s (%.1f MB/s); %s mode",
+		" bytes (%s) written in %.3f s (%s/s); %s mode",
 		s->fragments, s->fragments == 1 ? "" : "s", s->requests, s->requests == 1 ? "" : "s",
-		s->failed, s->bytes_written, s->seconds,
-		s->seconds > 0 ? (double)s->bytes_written / s->seconds / 1e6 : 0.0, s->mode);
+		s->failed, s->bytes_written, human_size(size, sizeof(size), (double)s->bytes_written),
+		s->seconds, human_size(rate, sizeof(rate), s->seconds > 0 ?
+				(double)s->bytes_written / s->seconds : 0.0), s->mode);
 	if (s->r && strcmp(s->mode, "stream") == 0)
 		fprintf(rp->out, ", %" PRIu64 " bytes out, %" PRIu64 " zero-copy", s->bytes_out,
 			s->r->zero_copy);

@@ -17,6 +17,7 @@ struct report {
 	const char *path;
 	int format;		/* enum report_format */
 	int verbose, quiet;
+	int colour;		/* SGR colours: a terminal, and NO_COLOR unset */
 	const struct manifest *m;
 };
 

@@ -57,6 +57,7 @@
  * workers, or none: the output is the same.
  */
 #include "filter/filters.h"
+#include "filter/gzip_crc.h"
 #include "filter/gzip_internal.h"
 
 #include <errno.h>
@@ -68,7 +69,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#define BLOCK ((size_t)128 * 1024)	/* input bytes per block */
+#define BLOCK ((size_t)128 * 1024)	/* input bytes per block, levels 4..9 */
+#define BLOCK_FAST ((size_t)256 * 1024)	/* ... levels 0..3 */
 #define DICT ((size_t)32 * 1024)	/* dictionary: the input before a block */
 #define OUT_SLACK 1024			/* output room beyond deflateBound() */
 #define LEVEL_DEFAULT 6
@@ -99,6 +101,7 @@ struct gzip_filter {
 	struct stage st;	/* first: a stage pointer is a filter pointer */
 	struct outbuf o;	/* the header, later the trailer */
 	int level;
+	size_t block;		/* input bytes per block: BLOCK or BLOCK_FAST */
 	struct gz_block *blk;	/* the ring of slots */
 	size_t nblk;
 	struct gz_worker *wk;	/* a deflate stream per worker, at least one */
@@ -137,7 +140,7 @@ static void gz_compress(z_stream *z, struct gz_block *b)
 	unsigned char *data = b->in + DICT;
 	int r, ok;
 
-	b->crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), data, (uInt)b->len);
+	b->crc = gzip_crc32(0, data, b->len);
 	b->out.head = b->out.tail = 0;
 	if (deflateReset(z) != Z_OK ||
 	    (b->dict && deflateSetDictionary(z, data - b->dict, (uInt)b->dict) != Z_OK)) {
@@ -213,7 +216,7 @@ static void gz_begin_block(struct gzip_filter *f)
 
 	b->dict = 0;
 	if (f->submitted > 0 && f->level > 0) {
-		memcpy(b->in, slot(f, f->submitted - 1)->in + BLOCK, DICT);
+		memcpy(b->in, slot(f, f->submitted - 1)->in + f->block, DICT);
 		b->dict = DICT;
 	}
 }
@@ -319,7 +322,7 @@ static int64_t gzip_write(struct stage *st, const void *buf, uint64_t n)
 	/* Input is taken once it is in a block; passing output on that stops
 	 * after that only ends this call (an error repeats on the next one). */
 	while (taken < n) {
-		size_t k = BLOCK - f->fill;
+		size_t k = f->block - f->fill;
 
 		if (f->fill == 0) {
 			if (!gz_slot_free(f)) {
@@ -334,7 +337,7 @@ static int64_t gzip_write(struct stage *st, const void *buf, uint64_t n)
 		memcpy(slot(f, f->submitted)->in + DICT + f->fill, in + taken, k);
 		f->fill += k;
 		taken += k;
-		if (f->fill == BLOCK) {
+		if (f->fill == f->block) {
 			gz_submit(f, 0);
 			if (gz_emit(f, NO_WAIT) < 0)
 				break;
@@ -479,11 +482,11 @@ static int gz_alloc(struct gzip_filter *f, int streams)
 			return r;
 		f->wk[w].z_ready = 1;
 	}
-	cap = (size_t)deflateBound(&f->wk[0].z, (uLong)BLOCK) + OUT_SLACK;
+	cap = (size_t)deflateBound(&f->wk[0].z, (uLong)f->block) + OUT_SLACK;
 	if (!(f->blk = calloc(f->nblk, sizeof *f->blk)))
 		return Z_MEM_ERROR;
 	for (i = 0; i < f->nblk; i++)
-		if (!(f->blk[i].in = malloc(DICT + BLOCK)) ||
+		if (!(f->blk[i].in = malloc(DICT + f->block)) ||
 		    outbuf_init(&f->blk[i].out, cap) < 0)
 			return Z_MEM_ERROR;
 	return Z_OK;
@@ -512,6 +515,7 @@ struct stage *gzip_create_threads(const char *spec, const char *arg, int threads
 		return filter_error(err, spec, "%s", strerror(ENOMEM));
 	f->st.ops = &gzip_ops;
 	f->level = level;
+	f->block = level >= 4 ? BLOCK : BLOCK_FAST;
 	f->nwk = threads;
 	f->nblk = 2 * (size_t)(threads ? threads : 1) + 1;
 	if (outbuf_init(&f->o, HEADER_LEN > TRAILER_LEN ? HEADER_LEN : TRAILER_LEN) < 0)

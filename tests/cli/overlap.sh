@@ -44,5 +44,5 @@ done
 # The report says which fragments were partly overridden, not "not written".
 printf 'fill 1 len=100\ndata "xy" at=10\n' > m
 run 0 "$AIOWRITE" --allow-overlap m -o rep.img
-has out '^ +1 +fill +0x0 +100 +1 +98 +ok \(partly overridden\)$'
-has out '^ +2 +data +0xa +2 +1 +2 +ok$'
+has out '^ +1 +fill +0x0 \(0\) +100 B +1 +98 B +ok \(partly overridden\)$'
+has out '^ +2 +data +0xa \(10\) +2 B +1 +2 B +ok$'

@@ -59,9 +59,18 @@ name=$(printf 'we"ird\\na\tme.img')
 run 0 "$AIOWRITE" -e 'data x' -o "$name" --report=json
 [ "$(json out summary target)" = "$name" ] || fail "escaped target name"
 
-# Text: a header, one row per fragment, the errno-free summary.
+# Text: a header, one row per fragment (offset in hex and decimal, human
+# sizes), the summary with throughput.
 run 0 "$AIOWRITE" m -o out6.img -b 4K
 has out '^ +line +kind +offset +length +reqs +written +result$'
-has out '^ +1 +file +0x0 +10000 +3 +10000 +ok$'
-has out '^ +3 +zero +0x4002 +1048576 +0 +0 +hole$'
-has out '^out6.img: 4 fragments, 5 requests, 0 failed, 13002 bytes written'
+has out '^ +1 +file +0x0 \(0\) +9\.8 KiB +3 +9\.8 KiB +ok$'
+has out '^ +3 +zero +0x4002 \(16386\) +1\.0 MiB +0 +0 B +hole$'
+has out '^out6.img: 4 fragments, 5 requests, 0 failed, 13002 bytes \(12\.7 KiB\) written in [0-9.]+ s \([0-9.]+ [KMG]?i?B/s\); aio mode'
+# Colour: only on a terminal, never with NO_COLOR, never into a pipe or file.
+[ "$(grep -c "$(printf '\033')" out)" = 0 ] || fail "colour in a report to a file"
+if command -v script >/dev/null; then
+	script -qec "\"$AIOWRITE\" -e 'data x' -o /dev/full" /dev/null > screen
+	grep -q "$(printf '\033')\[1;31mENOSPC" screen || { cat -v screen; fail "no colour on a terminal"; }
+	NO_COLOR=1 script -qec "\"$AIOWRITE\" -e 'data x' -o /dev/full" /dev/null > screen
+	[ "$(grep -c "$(printf '\033')" screen)" = 0 ] || fail "colour with NO_COLOR set"
+fi

@@ -1,0 +1,17 @@
+/* units.c -- sizes for people (the report, the progress line). */
+#include <stdio.h>
+
+#include "util/units.h"
+
+const char *human_size(char *buf, size_t size, double bytes)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	int u = 0;
+
+	while (bytes >= 1024 && u < 6) {
+		bytes /= 1024;
+		u++;
+	}
+	snprintf(buf, size, u ? "%.1f %s" : "%.0f %s", bytes, unit[u]);
+	return buf;
+}
