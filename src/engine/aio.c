@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "engine/engine.h"
+#include "engine/engine_internal.h"
 
 #ifndef MAX_TARGET_FDS
 #define MAX_TARGET_FDS 4
@@ -152,25 +153,6 @@ static unsigned char *slot_buffer(struct aio_run *x, struct slot *s)
 	return s->buf;
 }
 
-/* Read a whole range of a source; 0, or an errno (EIO when it ended early). */
-static int read_source(int fd, unsigned char *buf, uint64_t n, uint64_t off)
-{
-	while (n) {
-		ssize_t got = pread(fd, buf, n, (off_t)off);
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			return errno;
-		if (got == 0)
-			return EIO;
-		buf += got;
-		off += (uint64_t)got;
-		n -= (uint64_t)got;
-	}
-	return 0;
-}
-
 /* Punch (or zero) a zero range where the target keeps its old bytes.
  * 0 when done, 1 when the kernel cannot and zeros must be written, -1 when
  * it failed (recorded against the fragment). */
@@ -224,7 +206,7 @@ static int stage(const iob_entry *e, uint64_t done, unsigned char *buf, uint64_t
 		memcpy(buf, e->buf + done, n);
 		return 0;
 	case IOB_FILE:
-		return read_source(e->fd, buf, n, e->off + done);
+		return pread_full(e->fd, buf, n, (int64_t)(e->off + done));
 	default:
 		memset(buf, e->byte, n);
 		return 0;

@@ -15,7 +15,6 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <linux/fs.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,18 +24,8 @@
 #include <uuid/uuid.h>
 
 #include "engine/engine.h"
+#include "engine/engine_internal.h"
 
-__attribute__((format(printf, 2, 3)))
-static int fail(char **err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(err, fmt, ap) < 0)
-		*err = NULL;
-	va_end(ap);
-	return -1;
-}
 
 /* "dir/.name.aiowrite-UUID.tmp" for "dir/name". */
 static char *temp_name(const char *path)
@@ -116,22 +105,22 @@ int target_open_atomic(struct target *t, int force, int patch, int64_t image_len
 	int rc;
 
 	if (t->is_stdout || (t->type != TARGET_NONE && t->type != TARGET_REGULAR))
-		return fail(err, "--atomic needs a regular file as the target, named with -o "
+		return set_error(err, "--atomic needs a regular file as the target, named with -o "
 			    "or an output line");
 	if (target_check(t, force, patch, image_len, err) < 0)
 		return -1;
 	if (!(t->tmp_path = temp_name(t->path)))
-		return fail(err, "%s", strerror(ENOMEM));
+		return set_error(err, "%s", strerror(ENOMEM));
 	t->fd = open(t->tmp_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0666);
 	if (t->fd < 0) {
 		rc = errno;
 		free(t->tmp_path);
 		t->tmp_path = NULL;
-		return fail(err, "cannot create a temporary file beside '%s': %s", t->path,
+		return set_error(err, "cannot create a temporary file beside '%s': %s", t->path,
 			    strerror(rc));
 	}
 	if ((rc = start_from_old(t, patch)) != 0 || fstat(t->fd, &st) < 0)
-		return fail(err, "cannot prepare '%s' from '%s': %s", t->tmp_path, t->path,
+		return set_error(err, "cannot prepare '%s' from '%s': %s", t->tmp_path, t->path,
 			    strerror(rc ? rc : errno));
 	t->type = TARGET_REGULAR;
 	t->old_size = st.st_size;

@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -19,18 +18,8 @@
 #include <unistd.h>
 
 #include "engine/engine.h"
+#include "engine/engine_internal.h"
 
-__attribute__((format(printf, 2, 3)))
-static int fail(char **err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(err, fmt, ap) < 0)
-		*err = NULL;
-	va_end(ap);
-	return -1;
-}
 
 static int device_size(int fd, const struct stat *st, int64_t *size)
 {
@@ -79,10 +68,10 @@ int target_probe(struct target *t, const char *path, char **err)
 
 		t->is_stdout = 1;
 		if (fl < 0 || fstat(STDOUT_FILENO, &st) < 0)
-			return fail(err, "cannot use standard output: %s", strerror(errno));
+			return set_error(err, "cannot use standard output: %s", strerror(errno));
 		t->append = (fl & O_APPEND) != 0;
 		if (classify(t, STDOUT_FILENO, &st) < 0)
-			return fail(err, "cannot get the size of standard output: %s", strerror(errno));
+			return set_error(err, "cannot get the size of standard output: %s", strerror(errno));
 		return 0;
 	}
 	if (stat(path, &st) < 0) {
@@ -90,20 +79,20 @@ int target_probe(struct target *t, const char *path, char **err)
 			t->type = TARGET_NONE;
 			return 0;
 		}
-		return fail(err, "cannot use target '%s': %s", path, strerror(errno));
+		return set_error(err, "cannot use target '%s': %s", path, strerror(errno));
 	}
 	if (S_ISDIR(st.st_mode))
-		return fail(err, "target '%s' is a directory", path);
+		return set_error(err, "target '%s' is a directory", path);
 	if (S_ISBLK(st.st_mode)) {
 		/* Its capacity decides whether the image fits: look read-only. */
 		int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
 
 		if (fd < 0)
-			return fail(err, "cannot open target '%s': %s", path, strerror(errno));
+			return set_error(err, "cannot open target '%s': %s", path, strerror(errno));
 		rc = classify(t, fd, &st);
 		close(fd);
 		if (rc < 0)
-			return fail(err, "cannot get the size of '%s': %s", path, strerror(errno));
+			return set_error(err, "cannot get the size of '%s': %s", path, strerror(errno));
 		return 0;
 	}
 	return classify(t, -1, &st);
@@ -118,19 +107,19 @@ static int open_path(struct target *t, int force, char **err)
 		flags |= O_CREAT | (force ? O_TRUNC : 0);
 	t->fd = open(t->path, flags, 0666);
 	if (t->fd < 0)
-		return fail(err, "cannot open target '%s': %s", t->path, strerror(errno));
+		return set_error(err, "cannot open target '%s': %s", t->path, strerror(errno));
 	if (fstat(t->fd, &st) < 0 || classify(t, t->fd, &st) < 0)
-		return fail(err, "cannot use target '%s': %s", t->path, strerror(errno));
+		return set_error(err, "cannot use target '%s': %s", t->path, strerror(errno));
 	return 0;
 }
 
 int target_check(const struct target *t, int force, int patch, int64_t image_len, char **err)
 {
 	if (t->type == TARGET_REGULAR && t->old_size > 0 && !force && !patch && !t->is_stdout)
-		return fail(err, "target '%s' exists and is not empty; --force replaces it, "
+		return set_error(err, "target '%s' exists and is not empty; --force replaces it, "
 			    "--patch writes into it", t->path);
 	if (t->type == TARGET_DEVICE && image_len > t->old_size)
-		return fail(err, "the image (%lld bytes) does not fit on '%s' (%lld bytes)",
+		return set_error(err, "the image (%lld bytes) does not fit on '%s' (%lld bytes)",
 			    (long long)image_len, t->path, (long long)t->old_size);
 	return 0;
 }
@@ -161,7 +150,7 @@ int target_open(struct target *t, int force, int patch, int64_t image_len, int64
 	if (t->is_stdout) {
 		t->fd = STDOUT_FILENO;
 		if (t->type == TARGET_REGULAR && force && ftruncate(t->fd, 0) < 0)
-			return fail(err, "cannot truncate standard output: %s", strerror(errno));
+			return set_error(err, "cannot truncate standard output: %s", strerror(errno));
 		if (force)
 			t->old_size = 0;
 	} else if (open_path(t, force, err) < 0) {

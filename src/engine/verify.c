@@ -18,27 +18,9 @@
 #include <unistd.h>
 
 #include "engine/engine.h"
+#include "engine/engine_internal.h"
 
 #define PIECE ((size_t)256 * 1024)
-
-/* Read exactly n bytes at off: 0, or an errno (EIO: the file ended). */
-static int read_exact(int fd, unsigned char *buf, size_t n, int64_t off)
-{
-	while (n) {
-		ssize_t got = pread(fd, buf, n, off);
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			return errno;
-		if (got == 0)
-			return EIO;
-		buf += got;
-		off += got;
-		n -= (size_t)got;
-	}
-	return 0;
-}
 
 /* The expected bytes of e from offset done, into want (len bytes). */
 static int expected(const iob_entry *e, uint64_t done, unsigned char *want, size_t len)
@@ -48,7 +30,7 @@ static int expected(const iob_entry *e, uint64_t done, unsigned char *want, size
 		memcpy(want, e->buf + done, len);
 		return 0;
 	case IOB_FILE:
-		return read_exact(e->fd, want, len, (int64_t)(e->off + done));
+		return pread_full(e->fd, want, len, (int64_t)(e->off + done));
 	default:
 		memset(want, e->byte, len);
 		return 0;
@@ -70,7 +52,7 @@ static void verify_entry(const iob_entry *e, int fd, unsigned char *got, unsigne
 {
 	for (uint64_t done = 0; done < e->n && !f->err; ) {
 		size_t len = e->n - done < PIECE ? (size_t)(e->n - done) : PIECE, at;
-		int err = read_exact(fd, got, len, e->at + (int64_t)done);
+		int err = pread_full(fd, got, len, e->at + (int64_t)done);
 
 		if (!err)
 			err = expected(e, done, want, len);
