@@ -353,8 +353,6 @@ static void complete(struct aio_run *x, struct slot *s)
 	s->busy = 0;
 	x->inflight--;
 	record(x, s, err, ret);
-	if (x->o->progress)
-		x->o->progress(x->o->progress_ctx, x->r->bytes_written, x->inflight);
 	if (err == 0 && ret > 0 && (size_t)ret < s->cb.aio_nbytes && !*x->o->stop) {
 		advance(x, s, (uint64_t)ret);
 		s->cb.aio_buf = (char *)s->cb.aio_buf + ret;
@@ -457,6 +455,8 @@ static int aio_run(io_batch *b, const struct target *t, const struct engine_opts
 	} else {
 		do {
 			fill_queue(&x);
+			if (o->progress)
+				o->progress(o->progress_ctx, r->bytes_written, x.inflight);
 			if (x.inflight)
 				wait_and_collect(&x);
 		} while (x.inflight || (!*o->stop && next_entry(&x)));
