@@ -69,6 +69,8 @@ typedef struct io_batch {
 	int64_t at;		/* target offset given to the next entry */
 	uint32_t tag;		/* tag given to the next entry */
 	int err;		/* latched permanent error (an errno), or 0 */
+	uint64_t call_max;	/* when set, one iob_send/iob_write call returns once
+				 * about this many bytes went out (0: no bound) */
 	unsigned char *scratch;	/* staging for file ranges and fills */
 	size_t scratch_size;
 	int scratch_fd;		/* what scratch holds: fd, source offset, */

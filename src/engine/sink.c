@@ -26,6 +26,10 @@ static int64_t sink_write(struct stage *st, const void *buf, uint64_t n)
 
 	if (n > SSIZE_MAX)
 		n = SSIZE_MAX;
+	if (s->stop && *s->stop) {
+		errno = EINTR;	/* stopped: no more bytes out */
+		return -1;
+	}
 	for (;;) {
 		ssize_t w = write(s->fd, buf, n);
 

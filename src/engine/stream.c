@@ -25,6 +25,8 @@
 #include "engine/engine.h"
 #include "engine/stream.h"
 
+#define STREAM_CALL_MAX ((uint64_t)8 << 20)
+
 struct stream_run {
 	io_batch *b;
 	const struct target *t;
@@ -103,8 +105,8 @@ static void pump(struct stream_run *x)
 		int64_t r = x->head ? iob_write((intptr_t)x->head, x->b, to_chain)
 				    : iob_send(x->t->fd, x->b);
 
-		if (r == 0)
-			return;
+		if (r == 0 || (r < -1 && *x->o->stop))
+			return;		/* done, or a signal stopped the sink */
 		if (r > 0) {
 			record(x, first, at, r, 0);
 			x->done += (uint64_t)r;
@@ -192,6 +194,8 @@ static int stream_run(io_batch *b, const struct target *t, const struct engine_o
 			return -1;
 		}
 	}
+	/* Bounded calls: a signal or the progress line is seen between them. */
+	b->call_max = STREAM_CALL_MAX;
 	pump(&x);
 	if (!*o->stop && !x.err && x.head) {
 		x.r->flush.done = 1;

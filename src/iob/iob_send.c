@@ -202,10 +202,11 @@ static int64_t send_stream(struct sink *k, io_batch *b, iob_entry *e, size_t len
 	return r;
 }
 
-/* Send from file entry e (the current one); bytes moved or -errno. */
-static int64_t send_file(struct sink *k, io_batch *b, iob_entry *e)
+/* Send from file entry e (the current one), at most `most` bytes; bytes
+ * moved or -errno. */
+static int64_t send_file(struct sink *k, io_batch *b, iob_entry *e, uint64_t most)
 {
-	size_t len = (size_t)iob_min(e->n, IOB_MAX_IO);
+	size_t len = (size_t)iob_min(e->n, most);
 	uint64_t *counter = NULL;
 	int64_t r = IOB_REFUSED;
 
@@ -240,7 +241,7 @@ static int64_t send_file(struct sink *k, io_batch *b, iob_entry *e)
  * writev them.  Fills point at the scratch buffer, which holds one byte
  * value at a time: a fill of another byte ends the run.
  */
-static int64_t send_vec(struct sink *k, io_batch *b)
+static int64_t send_vec(struct sink *k, io_batch *b, uint64_t most)
 {
 	struct iovec iov[IOB_IOV_MAX];
 	uint64_t sum = 0, left, piece;
@@ -248,7 +249,7 @@ static int64_t send_vec(struct sink *k, io_batch *b)
 	size_t i;
 	ssize_t w;
 
-	for (i = b->next; i < b->used && cnt < IOB_IOV_MAX && sum < IOB_MAX_IO; i++) {
+	for (i = b->next; i < b->used && cnt < IOB_IOV_MAX && sum < most; i++) {
 		const iob_entry *e = &b->e[i];
 
 		if (e->n == 0)
@@ -256,7 +257,7 @@ static int64_t send_vec(struct sink *k, io_batch *b)
 		if (e->kind == IOB_FILE)
 			break;
 		if (e->kind == IOB_BUF) {
-			piece = iob_min(e->n, IOB_MAX_IO - sum);
+			piece = iob_min(e->n, most - sum);
 			iov[cnt].iov_base = (void *)e->buf;
 			iov[cnt++].iov_len = (size_t)piece;
 			sum += piece;
@@ -270,8 +271,8 @@ static int64_t send_vec(struct sink *k, io_batch *b)
 			return -ENOMEM;
 		}
 		fill = e->byte;
-		for (left = e->n; left && cnt < IOB_IOV_MAX && sum < IOB_MAX_IO; left -= piece) {
-			piece = iob_min(iob_min(left, b->scratch_size), IOB_MAX_IO - sum);
+		for (left = e->n; left && cnt < IOB_IOV_MAX && sum < most; left -= piece) {
+			piece = iob_min(iob_min(left, b->scratch_size), most - sum);
 			iov[cnt].iov_base = b->scratch;
 			iov[cnt++].iov_len = (size_t)piece;
 			sum += piece;
@@ -301,13 +302,21 @@ int64_t iob_send(int64_t s, io_batch *b)
 	if (s < 0 || s > INT_MAX)
 		return iob_fail(b, 0, EBADF);
 	for (;;) {
+		uint64_t most = IOB_MAX_IO;
+
+		/* b->call_max bounds one call, so the caller can act between calls. */
+		if (b->call_max) {
+			if ((uint64_t)total >= b->call_max)
+				return total;
+			most = iob_min(most, b->call_max - (uint64_t)total);
+		}
 		iob_skip_empty(b);
 		if (b->next == b->used)
 			return total;
 		if (b->e[b->next].kind == IOB_FILE)
-			r = send_file(&k, b, &b->e[b->next]);
+			r = send_file(&k, b, &b->e[b->next], most);
 		else
-			r = send_vec(&k, b);
+			r = send_vec(&k, b, most);
 		if (r > 0) {
 			total += r;
 			continue;

@@ -46,7 +46,7 @@ int64_t iob_write(int64_t s, io_batch *b, io_write_callback cb)
 			return iob_fail(b, total, EIO);
 		iob_consume(b, e, (uint64_t)w);
 		total += w;
-		if (w < len)
+		if (w < len || (b->call_max && (uint64_t)total >= b->call_max))
 			return total;
 	}
 }

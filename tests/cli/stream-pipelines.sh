@@ -85,3 +85,19 @@ head -c 100 blob | { "$AIOWRITE" -e 'data x' -e 'file - len=1000' -o - --report=
 cat blob | "$AIOWRITE" -e 'file - len=10 at=100' -e 'file - len=10 at=0' -o - --report=none > got
 put blob 0 10 w9 100; put blob 10 10 w9 0
 same got w9
+
+# SIGTERM stops a long stream promptly (with and without a filter): exit
+# 143, the summary says so, and far less than the image went out.
+for f in "-f xor:01" ""; do
+	# shellcheck disable=SC2086
+	( "$AIOWRITE" -e 'fill 1 len=64G' $f -o - --report-file=sig.json --report=json; echo $? > rc ) | cat > /dev/null &
+	i=0
+	while ! pgrep -f "fill 1 len=64G" >/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	sleep 0.3
+	pkill -TERM -f "fill 1 len=64G"
+	wait
+	[ "$(cat rc)" = 143 ] || fail "SIGTERM on a stream ($f): exit $(cat rc)"
+	[ "$(json sig.json summary exit)" = 143 ] || fail "SIGTERM on a stream ($f): summary exit"
+	[ "$(json sig.json summary bytes_written)" -lt 68719476736 ] || fail "SIGTERM on a stream ($f): wrote it all"
+	rm -f rc sig.json
+done
