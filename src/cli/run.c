@@ -214,6 +214,10 @@ static int write_image(struct run *x)
 	x->b = plan_batch(&x->p, &x->m, x->engine == &engine_stream);
 	if (!x->r.frag || !x->b)
 		return complain(NULL, 0);
+	if (!x->o.verify) {	/* the batch holds them now; only --verify asks again */
+		free(x->p.ext);
+		x->p.ext = NULL;
+	}
 	total = bytes_to_write(x->b, x->engine == &engine_aio && x->t.holes);
 	if (progress_wanted(x->o.progress, total)) {
 		progress_start(&pg, stderr, total);
