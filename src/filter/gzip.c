@@ -2,21 +2,26 @@
  * gzip.c -- gzip[:LEVEL]: one gzip member (RFC 1952), compressed in
  * parallel blocks by zlib's deflate, as pigz does.
  *
- * Blocks.  The input is cut into blocks of BLOCK bytes by position alone
- * (block i is input bytes [i*BLOCK, (i+1)*BLOCK)); only the last block,
- * cut at finish(), may be shorter, or empty.  Each block is compressed on
- * its own, by a raw deflate stream reset for it and primed with the DICT
- * input bytes before the block as its dictionary, in ONE deflate call that
- * gets the whole block and an output buffer larger than deflateBound().
- * A block other than the last ends with Z_SYNC_FLUSH: the deflate data
- * then stops at a byte boundary, after an empty stored block, with no
- * final-block bit, so the next block's deflate data (which starts at bit 0
- * of its first byte) may follow directly.  (Z_FULL_FLUSH would write the
- * same bytes here: what it adds, forgetting the history, does not matter
- * to a stream that is thrown away.)  The last block ends with Z_FINISH.
- * So the gzip member is a 10-byte header, the blocks' deflate data in
- * order -- one deflate stream -- and the trailer: the CRC-32 of the input,
- * combined from the blocks' CRCs with crc32_combine(), and its length.
+ * Blocks.  The input is cut into blocks of a fixed size by position alone
+ * (block i is input bytes [i*size, (i+1)*size)); only the last block, cut
+ * at finish(), may be shorter, or empty.  The size is BLOCK (128 KiB, as
+ * pigz), or BLOCK_FAST at levels 0..3, where deflate is quick and priming
+ * each block with its dictionary would cost more in proportion.  Each
+ * block is compressed on its own, by a raw deflate stream reset for it and
+ * primed (deflateSetDictionary) with the DICT input bytes before the block,
+ * in ONE deflate call that gets the whole block and more output room than
+ * deflateBound().  A block other than the last ends with Z_SYNC_FLUSH: its
+ * deflate data then stops on a byte boundary, after an empty stored block
+ * (00 00 ff ff), with no final-block bit, so the next block's deflate data,
+ * which starts at bit 0 of its first byte, may follow directly.
+ * (Z_FULL_FLUSH would write the same bytes: what it adds, forgetting the
+ * history, does not matter to a stream that is thrown away.  pigz saves
+ * most of the 4-5 bytes a block with empty fixed blocks via deflatePrime()
+ * when the bit count allows: 0.004 %, not worth the code.)  The last block
+ * ends with Z_FINISH.  The member is a 10-byte header, the blocks' deflate
+ * data in order -- one deflate stream -- and the trailer: the CRC-32 of
+ * the input, combined by crc32_combine() from the blocks' CRCs (each
+ * computed with its block, in parallel), and its length.
  * A block's output depends on its bytes, its dictionary and the level only:
  * the output is the same however the input is cut, whatever the next stage
  * takes, and whichever thread compresses which block when.
@@ -26,17 +31,21 @@
  * nblk blocks are in flight and memory stays bounded.  Three counters,
  * emitted <= next_job <= submitted, tell who owns a block:
  *   - s == submitted: being filled by the producer (the thread calling
- *     write() and finish()), which first copies the dictionary from the
- *     slot of block s - 1 (that slot is reused only by block s - 1 + nblk);
+ *     write() and finish()), once its slot is free;
  *   - next_job <= s < submitted: queued, taken by the next idle worker;
  *   - emitted <= s < next_job: owned by a worker until it sets done, then
  *     by the producer, which passes its output on;
  *   - s < emitted: passed on, the slot is free.
- * The counters and done flags change under the lock only; block data is
- * written by one side before the hand-over (under the lock) and read by
- * the other after it.  With no worker thread (none could be started, or
- * before the first full block) the producer compresses each block itself
- * when it submits it.
+ * When the producer starts filling block s, it copies the last DICT bytes
+ * of block s - 1 into the slot as the dictionary (a worker may be reading
+ * them too; nobody writes them).  Reading them in place later would not
+ * do: the slot of block s - 1 is refilled as soon as that block is passed
+ * on, which may be before block s is compressed.  The counters and the
+ * done flags change under the lock only; block data is written by the
+ * producer before the hand-over (under the lock) and read by a worker after
+ * it, the worker's results the other way round.  With no worker thread
+ * (none could be started, or before the first full block) the producer
+ * compresses each block itself when it submits it.
  *
  * Ordering and EAGAIN.  Output is passed on strictly in block order: the
  * header (pending in o from the start), each block's output once it is
@@ -208,8 +217,8 @@ static int gz_slot_free(const struct gzip_filter *f)
 	return f->submitted - f->emitted < f->nblk;
 }
 
-/* Set up block `submitted` (its slot is free): the dictionary is the end
- * of the block before, a full one.  Level 0 has no use for one. */
+/* Start filling block `submitted`, whose slot is free: copy its dictionary,
+ * the end of the block before (a full one).  Level 0 has no use for one. */
 static void gz_begin_block(struct gzip_filter *f)
 {
 	struct gz_block *b = slot(f, f->submitted);

@@ -25,6 +25,8 @@
 #include <zlib.h>
 
 #include "filter/filter.h"
+#include "filter/gzip_crc.h"
+#include "filter/gzip_internal.h"
 #include "unit.h"
 
 #define KiB ((size_t)1024)
@@ -70,6 +72,42 @@ static unsigned char *random_bytes(size_t n, uint32_t seed)
 
 	for (i = 0; i < n; i++)
 		p[i] = (unsigned char)(rnd32(&seed) >> 24);
+	return p;
+}
+
+/* Text-like bytes: words of a small vocabulary, numbers and newlines, and
+ * now and then a long run copied from up to 40000 bytes back, so deflate
+ * finds matches everywhere -- across gzip's blocks too, through their
+ * dictionaries -- as it never does in random bytes. */
+static unsigned char *text_bytes(size_t n, uint32_t seed)
+{
+	static const char *const words[] = { "alpha", "beta", "gamma", "delta", "manifest",
+					     "fragment", "offset", "request", "stream", "filter",
+					     "gzip", "block", "dictionary" };
+	unsigned char *p = xmalloc(n);
+	size_t i = 0;
+
+	while (i < n) {
+		uint32_t r = rnd32(&seed);
+		char w[32];
+		size_t k, j;
+
+		if (r % 61 == 0 && i > 40000) {
+			size_t from = i - 1000 - rnd32(&seed) % 39000;
+
+			k = 200 + rnd32(&seed) % 3000;
+			for (j = 0; j < k && i < n; j++)
+				p[i++] = p[from + j];
+			continue;
+		}
+		if (r % 7 == 0)
+			k = (size_t)snprintf(w, sizeof w, "%u\n", r >> 20);
+		else
+			k = (size_t)snprintf(w, sizeof w, "%s ",
+					     words[(r >> 8) % (sizeof words / sizeof words[0])]);
+		for (j = 0; j < k && i < n; j++)
+			p[i++] = (unsigned char)w[j];
+	}
 	return p;
 }
 
@@ -681,6 +719,189 @@ static void test_gzip(const unsigned char *data)
 	}
 }
 
+/* ---- gzip in parallel blocks ------------------------------------------ */
+
+/* All the members' data of gz, inflated into *out (malloc'd); the number
+ * of members, or -1 if gz is not a gzip stream. */
+static int gunzip_all(const struct bytes *gz, struct bytes *out)
+{
+	unsigned char buf[65536];
+	z_stream z;
+	int r = Z_OK, members = 0;
+
+	memset(out, 0, sizeof *out);
+	memset(&z, 0, sizeof z);
+	if (inflateInit2(&z, 15 + 16) != Z_OK)
+		return -1;
+	z.next_in = gz->p;
+	z.avail_in = (uInt)gz->n;
+	while (z.avail_in > 0) {
+		z.next_out = buf;
+		z.avail_out = sizeof buf;
+		r = inflate(&z, Z_NO_FLUSH);
+		bytes_add(out, buf, sizeof buf - z.avail_out);
+		if (r == Z_STREAM_END) {
+			members++;
+			if (z.avail_in > 0 && inflateReset(&z) != Z_OK)
+				break;
+		} else if (r != Z_OK) {
+			break;
+		}
+	}
+	inflateEnd(&z);
+	return r == Z_STREAM_END ? members : -1;
+}
+
+/* The one-shot output of a gzip filter with threads workers, through a
+ * sink of the temper, cut by chunking. */
+static int run_threads(const char *spec, int threads, const unsigned char *in, size_t n,
+		       int chunking, int temper, struct bytes *out)
+{
+	const char *colon = strchr(spec, ':');
+	char *err = NULL;
+	struct chain ch;
+	int r, e;
+
+	memset(&ch, 0, sizeof ch);
+	memset(out, 0, sizeof *out);
+	ch.head = gzip_create_threads(spec, colon ? colon + 1 : NULL, threads, &err);
+	if (!CHECK(ch.head != NULL)) {
+		fprintf(stderr, "  gzip_create_threads(\"%s\", %d): %s\n", spec, threads,
+			err ? err : "(no message)");
+		free(err);
+		errno = EINVAL;
+		return -1;
+	}
+	ch.cap = capture_new(temper);
+	ch.head->next = &ch.cap->st;
+	ch.filt[0] = ch.head;
+	ch.nfilt = 1;
+	r = drive(&ch, in, n, chunking, 777u + (uint32_t)n);
+	e = errno;
+	if (r == 0) {
+		CHECK_INT(ch.head->in, n);
+		CHECK_INT(ch.head->out, ch.cap->b.n);
+	}
+	*out = ch.cap->b;
+	ch.cap->b.p = NULL;
+	stage_destroy_chain(ch.head);
+	errno = e;
+	return r;
+}
+
+/* Inputs of one block and more (128 KiB blocks from level 4, 256 KiB below;
+ * an exact multiple ends in an empty last block), random and text-like:
+ * each decompresses to its input, is one member, and is the same for every
+ * number of workers, every cut and every sink; gzip -dc reads it; the
+ * blocks' dictionaries make it about as small as one zlib stream. */
+static void test_gzip_blocks(const unsigned char *data)
+{
+	static const int levels[] = { 0, 1, 3, 4, 6, 9 };
+	static const size_t bsizes[] = { 128 * KiB - 1, 128 * KiB, 128 * KiB + 1, 256 * KiB,
+					 MiB, 3 * MiB + 12345 };
+	static const int threads[] = { 0, 1, 2, 3, GZIP_THREADS_MAX };
+	size_t big = 3 * MiB + 12345, l, s, t;
+	unsigned char *text = text_bytes(big, 31337u);
+	char spec[16];
+
+	for (l = 0; l < sizeof levels / sizeof levels[0]; l++) {
+		const char *specs[1] = { spec };
+
+		snprintf(spec, sizeof spec, "gzip:%d", levels[l]);
+		for (s = 0; s < sizeof bsizes / sizeof bsizes[0]; s++) {
+			size_t n = bsizes[s];
+			const unsigned char *in = s % 2 ? text : data;
+			struct bytes out;
+
+			if (n > MiB + 7 + 100)
+				in = text;
+			out = one_shot(specs, 1, in, n);
+			check_gunzip(spec, &out, in, n);
+			/* Any number of workers, pieces and sink: the same. */
+			for (t = 0; t < sizeof threads / sizeof threads[0]; t++) {
+				struct bytes o2;
+				int c = (int)((t + s) % NCHUNKING), tp = (int)((t + l) % NTEMPER);
+				int r = run_threads(spec, threads[t], in, n, c, tp, &o2);
+
+				if (!CHECK_INT(r, 0) || !CHECK(same(&o2, out.p, out.n)))
+					fprintf(stderr, "  %s over %zu bytes, %d workers, pieces of %s, "
+						"sink %s: %s\n", spec, n, threads[t], chunking_name[c],
+						temper_name[tp], r ? strerror(errno) : "output differs");
+				free(o2.p);
+			}
+			free(out.p);
+		}
+	}
+
+	/* Every cut of a multi-block text, at the default level and level 1. */
+	{
+		const char *a[1] = { "gzip" }, *b[1] = { "gzip:1" };
+		struct bytes out = one_shot(a, 1, text, big), out1 = one_shot(b, 1, text, big);
+
+		all_cuts(a, 1, text, big, &out);
+		all_cuts(b, 1, text, big, &out1);
+
+		/* The dictionaries work: within 1 % of one zlib stream (without
+		 * them, 128 KiB blocks lose several percent on this text). */
+		{
+			uLongf zn = compressBound((uLong)big);
+			unsigned char *z = xmalloc(zn);
+
+			CHECK_INT(compress2(z, &zn, text, (uLong)big, 6), Z_OK);
+			if (!CHECK(out.n < zn + zn / 100))
+				fprintf(stderr, "  gzip over %zu bytes of text: %zu bytes, one zlib "
+					"stream %lu\n", big, out.n, (unsigned long)zn);
+			free(z);
+		}
+		if (have_tool("gzip")) {
+			char path[4200], cmd[4400];
+			struct bytes plain = { 0 };
+
+			temp_path(path, sizeof path, "text.gz");
+			write_file(path, out.p, out.n);
+			snprintf(cmd, sizeof cmd, "gzip -dc '%s'", path);
+			CHECK_INT(run_command(cmd, &plain), 0);
+			CHECK(same(&plain, text, big));
+			free(plain.p);
+			unlink(path);
+		}
+		free(out.p);
+		free(out1.p);
+	}
+
+	/* Two gzip filters in one chain: each its own member, every cut. */
+	{
+		static const char *const specs[2] = { "gzip:6", "gzip:1" };
+		struct bytes out = one_shot(specs, 2, text, big), inner, plain;
+		struct bytes out2 = one_shot(specs, 2, text, MiB + 7);
+
+		CHECK_INT(gunzip_all(&out, &inner), 1);
+		CHECK_INT(gunzip_all(&inner, &plain), 1);
+		CHECK(same(&plain, text, big));
+		all_cuts(specs, 2, text, MiB + 7, &out2);
+		free(inner.p);
+		free(plain.p);
+		free(out.p);
+		free(out2.p);
+	}
+
+	/* gzip_crc32 is zlib's crc32, at every length and alignment. */
+	{
+		size_t n, off;
+		int bad = 0;
+
+		for (n = 0; n < 600; n++)
+			for (off = 0; off < 16; off += 5)
+				if (gzip_crc32((uint32_t)n * 2654435761u, data + off, n) !=
+				    crc32((uLong)n * 2654435761u, data + off, (uInt)n))
+					bad++;
+		CHECK_INT(bad, 0);
+		CHECK_INT(gzip_crc32(0, data, MiB + 7), crc32(0, data, (uInt)(MiB + 7)));
+		CHECK_INT(gzip_crc32(0, text, big), crc32(0, text, (uInt)big));
+	}
+	free(text);
+}
+
 /* ---- a broken pipe ------------------------------------------------------ */
 
 /* EPIPE from the sink comes back as -1/EPIPE, from write when the filter
@@ -914,6 +1135,7 @@ int main(void)
 	test_xor(data);
 	test_hex(data);
 	test_gzip(data);
+	test_gzip_blocks(data);
 	test_epipe(data);
 	rmdir(tmpdir);
 	free(data);
