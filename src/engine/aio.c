@@ -407,6 +407,8 @@ static void finish_target(struct aio_run *x)
 	if (x->o->sync != SYNC_NONE && !*x->o->stop) {
 		r->sync.done = 1;
 		r->sync.err = sync_target(x);
+		if (r->sync.err == EINVAL)	/* /dev/null: nothing to synchronise */
+			r->sync.err = 0;
 	}
 }
 

@@ -170,7 +170,9 @@ static void sync_target(struct stream_run *x)
 	if (x->o->sync == SYNC_NONE || *x->o->stop)
 		return;
 	x->r->sync.done = 1;
-	if ((x->o->sync == SYNC_DATA ? fdatasync(x->t->fd) : fsync(x->t->fd)) < 0)
+	/* EINVAL: a pipe or a socket, which has nothing to synchronise. */
+	if ((x->o->sync == SYNC_DATA ? fdatasync(x->t->fd) : fsync(x->t->fd)) < 0 &&
+	    errno != EINVAL)
 		x->r->sync.err = errno;
 }
 
