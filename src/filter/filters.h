@@ -29,4 +29,14 @@ void *filter_error(char **err, const char *spec, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 
+/* Turns n input bytes into output at out; returns the output length. */
+typedef size_t (*transform_fn)(struct stage *st, unsigned char *out, const unsigned char *in,
+			       size_t n);
+/* The write() of a filter that maps input to output batch by batch (xor,
+ * hex): flush what is pending, then encode at most `batch` input bytes at a
+ * time into o (which must hold the output of a batch) and pass it on, while
+ * the next stage takes everything; returns the input taken or -1. */
+int64_t transform_write(struct stage *st, struct outbuf *o, const void *buf, uint64_t n,
+			size_t batch, transform_fn encode);
+
 #endif

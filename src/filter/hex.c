@@ -66,29 +66,17 @@ static size_t hex_run(struct hex_filter *f, unsigned char *out, const unsigned c
 	return (size_t)(o - out);
 }
 
+static size_t hex_encode(struct stage *st, unsigned char *out, const unsigned char *in,
+			 size_t n)
+{
+	return hex_run((struct hex_filter *)st, out, in, n);
+}
+
 static int64_t hex_write(struct stage *st, const void *buf, uint64_t n)
 {
 	struct hex_filter *f = (struct hex_filter *)st;
-	const unsigned char *in = buf;
-	uint64_t taken = 0;
 
-	if (n == 0)
-		return 0;
-	if (n > FILTER_CALL_MAX)
-		n = FILTER_CALL_MAX;
-	if (outbuf_flush(st, &f->o) < 0)
-		return -1;
-	/* Input is taken once encoded; a flush that stops after that only
-	 * ends this call (an error repeats on the next one). */
-	while (taken < n) {
-		size_t k = n - taken < IN_BATCH ? (size_t)(n - taken) : IN_BATCH;
-
-		f->o.tail = hex_run(f, f->o.buf, in + taken, k);
-		taken += k;
-		if (outbuf_flush(st, &f->o) < 0)
-			break;
-	}
-	return (int64_t)taken;
+	return transform_write(st, &f->o, buf, n, IN_BATCH, hex_encode);
 }
 
 /* Flush, end a partial line, flush.  col is 0 once the newline is in the

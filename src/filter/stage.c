@@ -9,7 +9,7 @@
  * output is pending, and the outbuf never grows.  When it empties, head and
  * tail go back to 0, so the whole buffer is free for the next batch.
  */
-#include "filter/filter.h"
+#include "filter/filters.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -82,4 +82,30 @@ int outbuf_flush(struct stage *st, struct outbuf *o)
 	}
 	o->head = o->tail = 0;
 	return 0;
+}
+
+int64_t transform_write(struct stage *st, struct outbuf *o, const void *buf, uint64_t n,
+			size_t batch, transform_fn encode)
+{
+	const unsigned char *in = buf;
+	uint64_t taken = 0;
+
+	if (n == 0)
+		return 0;
+	if (n > FILTER_CALL_MAX)
+		n = FILTER_CALL_MAX;
+	if (outbuf_flush(st, o) < 0)
+		return -1;
+	/* Input is taken once encoded into o; a flush that stops after that
+	 * (EAGAIN, or an error that the next call meets again) only ends this
+	 * call. */
+	while (taken < n) {
+		size_t k = n - taken < batch ? (size_t)(n - taken) : batch;
+
+		o->tail = encode(st, o->buf, in + taken, k);
+		taken += k;
+		if (outbuf_flush(st, o) < 0)
+			break;
+	}
+	return (int64_t)taken;
 }

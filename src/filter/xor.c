@@ -73,31 +73,18 @@ static void xor_run(struct xor_filter *f, unsigned char *dst, const unsigned cha
 	}
 }
 
+static size_t xor_encode(struct stage *st, unsigned char *out, const unsigned char *in,
+			 size_t n)
+{
+	xor_run((struct xor_filter *)st, out, in, n);
+	return n;
+}
+
 static int64_t xor_write(struct stage *st, const void *buf, uint64_t n)
 {
 	struct xor_filter *f = (struct xor_filter *)st;
-	const unsigned char *in = buf;
-	uint64_t taken = 0;
 
-	if (n == 0)
-		return 0;
-	if (n > FILTER_CALL_MAX)
-		n = FILTER_CALL_MAX;
-	if (outbuf_flush(st, &f->o) < 0)
-		return -1;
-	/* Input is taken once it is in the outbuf; a flush that stops after
-	 * that (EAGAIN, or an error that the next call meets again) only ends
-	 * this call. */
-	while (taken < n) {
-		size_t k = n - taken < f->o.cap ? (size_t)(n - taken) : f->o.cap;
-
-		xor_run(f, f->o.buf, in + taken, k);
-		f->o.tail = k;
-		taken += k;
-		if (outbuf_flush(st, &f->o) < 0)
-			break;
-	}
-	return (int64_t)taken;
+	return transform_write(st, &f->o, buf, n, f->o.cap, xor_encode);
 }
 
 static int xor_finish(struct stage *st)
