@@ -281,7 +281,7 @@ static void json_fragment(struct report *rp, size_t i, const struct placed *pf,
 
 void report_fragments(struct report *rp, const struct plan *p, const struct engine_result *r)
 {
-	size_t shown = 0, hidden = 0;
+	size_t hidden = 0;
 	int shorten = rp->format == REPORT_TEXT && !rp->verbose && p->npf > TEXT_LIST_MAX;
 
 	if (rp->format == REPORT_NONE)
@@ -299,7 +299,6 @@ void report_fragments(struct report *rp, const struct plan *p, const struct engi
 			json_fragment(rp, i, &p->pf[i], f);
 		else
 			text_fragment(rp, i, &p->pf[i], f);
-		shown++;
 	}
 	if (hidden)
 		fprintf(rp->out, "  (%zu more fragments without failures; -v lists every one)\n",
