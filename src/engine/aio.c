@@ -32,6 +32,7 @@
 
 #include "engine/engine.h"
 #include "engine/engine_internal.h"
+#include "engine/gather.h"
 
 #ifndef MAX_TARGET_FDS
 #define MAX_TARGET_FDS 4
@@ -44,6 +45,7 @@ struct slot {
 	size_t e0;		/* the entry holding the request's first byte, */
 	uint64_t off0;		/* and that byte's offset within the entry */
 	int busy;
+	int staged;		/* prepared, its reads not yet done */
 };
 
 struct aio_run {
@@ -61,7 +63,13 @@ struct aio_run {
 	size_t punched;		/* entry + 1 of the last zero range punched */
 	uint64_t nreq;		/* requests numbered so far */
 	unsigned char *zeros;	/* request_size zero bytes */
+	struct gather g;	/* the staged slots' source reads */
+	struct slot **group;	/* the staged slots, in request order */
+	size_t direct_until;	/* entries before this one are read directly */
 };
+
+/* A group of staged slots ends once its reads would take this much memory. */
+#define GROUP_MAX_READS ((size_t)1 << 17)
 
 static struct frag_outcome *outcome_of(struct aio_run *x, uint32_t tag)
 {
@@ -213,6 +221,16 @@ static int stage(const iob_entry *e, uint64_t done, unsigned char *buf, uint64_t
 	}
 }
 
+/* Note a file piece's read for the group's gather; anything else, and
+ * everything while a failed group is redone, is staged at once. */
+static int defer_or_stage(struct aio_run *x, const iob_entry *e, uint64_t done, unsigned char *buf,
+			  uint64_t n)
+{
+	if (e->kind == IOB_FILE && !(e->flags & IOB_STREAM) && x->entry >= x->direct_until)
+		return gather_add(&x->g, e->fd, e->off + done, (uint32_t)n, buf);
+	return stage(e, done, buf, n);
+}
+
 /* Whether entry i may join a packed request that ends at target offset end:
  * it must follow without a gap and not be a zero range (next_entry decides
  * whether those are holes, punched, or written). */
@@ -242,7 +260,7 @@ static uint64_t pack(struct aio_run *x, struct slot *s, int *err)
 			break;
 		if (piece > room - used)
 			piece = room - used;
-		if ((*err = stage(e, x->entry_done, s->buf + used, piece)) != 0) {
+		if ((*err = defer_or_stage(x, e, x->entry_done, s->buf + used, piece)) != 0) {
 			if (!used)
 				return 0;
 			*err = 0;	/* send what is packed; this entry fails alone */
@@ -299,7 +317,7 @@ static int prepare(struct aio_run *x, struct slot *s, const iob_entry *e)
 static struct slot *free_slot(struct aio_run *x)
 {
 	for (unsigned i = 0; i < x->nslot; i++)
-		if (!x->slot[i].busy)
+		if (!x->slot[i].busy && !x->slot[i].staged)
 			return &x->slot[i];
 	return NULL;
 }
@@ -318,29 +336,86 @@ static int submit(struct aio_run *x, struct slot *s)
 	return 0;
 }
 
-static void fill_queue(struct aio_run *x)
+/* Put slot s back: the entries it took are prepared again later. */
+static void unprepare(struct aio_run *x, struct slot *s)
+{
+	x->entry = s->e0;
+	x->entry_done = s->off0;
+	x->nreq = s->req - 1;
+}
+
+/* Prepare requests into free slots while their reads are small enough to
+ * gather: a slot that reads one piece (a large fragment) ends the group, so
+ * it is submitted as soon as it is read.  A zero range ends it too, because
+ * passing one may punch it, which must not be done twice if the group is
+ * prepared again.  Returns the number of staged slots. */
+static unsigned stage_group(struct aio_run *x)
 {
 	const iob_entry *e;
-	struct slot *s;
+	unsigned n = 0;
 
-	while (x->inflight < x->nslot && !*x->o->stop && (e = next_entry(x))) {
-		size_t entry_before = x->entry;
-		uint64_t done_before = x->entry_done;
+	while (x->inflight + n < x->nslot && !*x->o->stop) {
+		if (n && x->entry < x->b->used && x->b->e[x->entry].kind == IOB_ZERO)
+			break;
+		if (!(e = next_entry(x)))
+			break;
+
+		struct slot *s = free_slot(x);
+		size_t reads = x->g.n;
 		int err;
 
-		s = free_slot(x);
 		s->req = ++x->nreq;
 		err = prepare(x, s, e);
+		if (err && n) {		/* fail it alone, as the first of a group */
+			x->g.n = reads;
+			unprepare(x, s);
+			break;
+		}
 		if (err) {
 			record_unsubmitted(x, s, err);
 			continue;
 		}
-		if (submit(x, s) < 0) {
-			x->entry = entry_before;	/* resubmit when a slot completes */
-			x->entry_done = done_before;
-			x->nreq--;
-			return;
+		s->staged = 1;
+		x->group[n++] = s;
+		if (x->g.n - reads <= 1 || x->g.n >= GROUP_MAX_READS)
+			break;
+	}
+	return n;
+}
+
+/* Submit the staged slots in order; -1 when aio_write must wait (the slot
+ * that could not go, and those after it, are prepared again later). */
+static int submit_group(struct aio_run *x, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		x->group[i]->staged = 0;
+		if (submit(x, x->group[i]) < 0) {
+			unprepare(x, x->group[i]);
+			while (++i < n)
+				x->group[i]->staged = 0;
+			return -1;
 		}
+	}
+	return 0;
+}
+
+static void fill_queue(struct aio_run *x)
+{
+	unsigned n;
+
+	while ((n = stage_group(x)) > 0) {
+		if (gather_run(&x->g) != 0) {
+			/* A source read failed (one was truncated under us): prepare
+			 * the group again reading piece by piece, so that only the
+			 * fragment whose read fails fails. */
+			x->direct_until = x->entry + 1;
+			unprepare(x, x->group[0]);
+			for (unsigned i = 0; i < n; i++)
+				x->group[i]->staged = 0;
+			continue;
+		}
+		if (submit_group(x, n) < 0)
+			return;
 	}
 }
 
@@ -420,7 +495,9 @@ static int setup(struct aio_run *x)
 	x->slot = calloc(x->nslot, sizeof(*x->slot));
 	x->wait = calloc(x->nslot, sizeof(*x->wait));
 	x->zeros = calloc(1, x->o->request_size);
-	if (!x->slot || !x->wait || !x->zeros)
+	x->group = calloc(x->nslot, sizeof(*x->group));
+	gather_init(&x->g);
+	if (!x->slot || !x->wait || !x->zeros || !x->group)
 		return -1;
 	aio_init(&init);
 	x->fd[0] = x->t->fd;
@@ -444,6 +521,8 @@ static void teardown(struct aio_run *x)
 	free(x->slot);
 	free(x->wait);
 	free(x->zeros);
+	free(x->group);
+	gather_release(&x->g);
 }
 
 static int aio_run(io_batch *b, const struct target *t, const struct engine_opts *o,
