@@ -41,16 +41,18 @@ enum iob_kind {
 				 * current position; off only counts bytes */
 
 typedef struct iob_entry {
-	const unsigned char *buf; /* IOB_BUF: the next byte to write */
-	uint64_t off;		/* IOB_FILE: source offset of the next byte */
+	union {
+		const unsigned char *buf; /* IOB_BUF: the next byte to write */
+		int fd;		/* IOB_FILE: the source */
+	};
+	uint64_t off;		/* IOB_FILE: source offset of the next byte;
+				 * IOB_BUF: bytes of it consumed so far */
 	uint64_t n;		/* bytes left in this entry */
 	int64_t at;		/* target offset of the next byte */
-	int fd;			/* IOB_FILE: the source */
 	uint32_t tag;		/* the caller's, from iob_place */
 	uint8_t kind;		/* enum iob_kind */
-	uint8_t flags;		/* IOB_FREE_BUF, IOB_CLOSE_FD */
+	uint8_t flags;		/* IOB_FREE_BUF, IOB_CLOSE_FD, IOB_STREAM */
 	uint8_t byte;		/* IOB_FILL: the byte; IOB_ZERO: 0 */
-	void *owned;		/* IOB_FREE_BUF: the pointer to free */
 } iob_entry;
 
 /* What iob_send moved through which kernel path, in bytes. */

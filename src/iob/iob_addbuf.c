@@ -3,7 +3,7 @@
 
 int iob_addbuf(io_batch *b, const void *buf, uint64_t n)
 {
-	iob_entry e = { .kind = IOB_BUF, .buf = buf, .n = n, .fd = -1 };
+	iob_entry e = { .kind = IOB_BUF, .buf = buf, .n = n };
 
 	if (!buf && n) {
 		errno = EINVAL;

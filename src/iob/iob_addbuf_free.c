@@ -6,9 +6,9 @@
 
 int iob_addbuf_free(io_batch *b, const void *buf, uint64_t n)
 {
-	/* buf advances as bytes go out; owned keeps what free() needs. */
-	iob_entry e = { .kind = IOB_BUF, .buf = buf, .n = n, .fd = -1,
-			.flags = IOB_FREE_BUF, .owned = (void *)buf };
+	/* buf advances as bytes go out and off counts them: buf - off is
+	 * what free() needs. */
+	iob_entry e = { .kind = IOB_BUF, .buf = buf, .n = n, .flags = IOB_FREE_BUF };
 
 	if (!buf && n) {
 		errno = EINVAL;

@@ -3,7 +3,7 @@
 
 int iob_addfill(io_batch *b, unsigned char c, uint64_t n)
 {
-	iob_entry e = { .kind = IOB_FILL, .n = n, .fd = -1, .byte = c };
+	iob_entry e = { .kind = IOB_FILL, .n = n, .byte = c };
 
 	return iob_append(b, &e);
 }

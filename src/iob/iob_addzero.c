@@ -6,7 +6,7 @@
 
 int iob_addzero(io_batch *b, uint64_t n)
 {
-	iob_entry e = { .kind = IOB_ZERO, .n = n, .fd = -1, .byte = 0 };
+	iob_entry e = { .kind = IOB_ZERO, .n = n, .byte = 0 };
 
 	return iob_append(b, &e);
 }

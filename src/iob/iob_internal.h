@@ -219,10 +219,9 @@ static inline void iob_consume(io_batch *b, iob_entry *e, uint64_t k)
 	e->n -= k;
 	e->at += (int64_t)k;
 	b->bytesleft -= k;
+	e->off += k;		/* IOB_BUF: so that buf - off is where it began */
 	if (e->kind == IOB_BUF)
 		e->buf += k;
-	else if (e->kind == IOB_FILE)
-		e->off += k;
 	if (e->n)
 		return;
 	/* Its staged bytes must not be served to a later entry of the same fd. */

@@ -13,7 +13,7 @@ void iob_reset(io_batch *b)
 		iob_entry *e = &b->e[i];
 
 		if (e->flags & IOB_FREE_BUF)
-			free(e->owned);
+			free((void *)(e->buf - e->off));
 		/* Nothing useful to do if close fails: the fd is gone either way. */
 		if (e->flags & IOB_CLOSE_FD)
 			(void)close(e->fd);
