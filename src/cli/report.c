@@ -142,6 +142,7 @@ int report_open(struct report *rp, const struct options *o, const struct target 
 	rp->verbose = o->verbose;
 	rp->quiet = o->quiet;
 	rp->m = m;
+	rp->p = p;
 	if (!o->report_file || o->report == REPORT_NONE) {
 		rp->out = t->is_stdout ? stderr : stdout;
 		rp->colour = rp->format == REPORT_TEXT && use_colour(rp->out);
@@ -181,7 +182,7 @@ int report_begin(struct report *rp, const struct target *t, char **err)
 void report_request(void *ctx, const struct request_outcome *q)
 {
 	struct report *rp = ctx;
-	unsigned line = q->tag < rp->m->nfrag ? rp->m->frag[q->tag].line : 0;
+	unsigned line = q->tag < rp->p->npf ? rp->p->pf[q->tag].line : 0;
 
 	if (!rp->verbose || rp->format == REPORT_NONE)
 		return;
@@ -215,15 +216,15 @@ static const char *fragment_message(const struct frag_outcome *f)
 	return strerror(f->err);
 }
 
-static const char *fragment_result(const struct frag_outcome *f, const struct placed *pf)
+static const char *fragment_result(const struct frag_outcome *f, const struct plan *p, size_t i)
 {
 	if (f->err)
 		return errno_name(f->err);
 	if (f->hole)
 		return "hole";
-	if ((int64_t)f->written < pf->visible)
+	if ((int64_t)f->written < plan_visible(p, i))
 		return "not written";
-	if (pf->visible < pf->len)
+	if (plan_visible(p, i) < p->pf[i].len)
 		return "ok (partly overridden)";
 	return "ok";
 }
@@ -235,11 +236,11 @@ static const char *hex_offset(char *buf, size_t size, int64_t v)
 	return buf;
 }
 
-static const char *result_colour(const struct frag_outcome *f, const struct placed *pf)
+static const char *result_colour(const struct frag_outcome *f, const struct plan *p, size_t i)
 {
 	if (f->err)
 		return "\033[1;31m";		/* bold red */
-	if (!f->hole && (int64_t)f->written < pf->visible)
+	if (!f->hole && (int64_t)f->written < plan_visible(p, i))
 		return "\033[33m";		/* yellow */
 	return "\033[32m";			/* green */
 }
@@ -250,31 +251,29 @@ static void text_header(FILE *out)
 		"reqs", "written", "result");
 }
 
-static void text_fragment(struct report *rp, size_t i, const struct placed *pf,
+static void text_fragment(struct report *rp, const struct plan *p, size_t i,
 			  const struct frag_outcome *f)
 {
-	const struct fragment *fr = &rp->m->frag[i];
+	const struct placed *pf = &p->pf[i];
 	char off[48], len[24], done[24];
 
 	snprintf(off, sizeof(off), "0x%" PRIx64 " (%" PRId64 ")", (uint64_t)pf->at, pf->at);
-	fprintf(rp->out, "%6u  %-4s  %-26s  %10s  %5u  %10s  %s%s", fr->line,
-		frag_kind_name(fr->kind), off, human_size(len, sizeof(len), (double)pf->len),
+	fprintf(rp->out, "%6u  %-4s  %-26s  %10s  %5u  %10s  %s%s", pf->line,
+		frag_kind_name(pf->kind), off, human_size(len, sizeof(len), (double)pf->len),
 		f->requests, human_size(done, sizeof(done), (double)f->written),
-		rp->colour ? result_colour(f, pf) : "", fragment_result(f, pf));
+		rp->colour ? result_colour(f, p, i) : "", fragment_result(f, p, i));
 	if (f->err)
 		fprintf(rp->out, ": %s", fragment_message(f));
 	fputs(rp->colour ? "\033[0m\n" : "\n", rp->out);
 }
 
-static void json_fragment(struct report *rp, size_t i, const struct placed *pf,
+static void json_fragment(struct report *rp, const struct placed *pf,
 			  const struct frag_outcome *f)
 {
-	const struct fragment *fr = &rp->m->frag[i];
-
 	fprintf(rp->out,
 		"{\"type\":\"fragment\",\"line\":%u,\"kind\":\"%s\",\"offset\":%" PRId64
 		",\"length\":%" PRId64 ",\"requests\":%u,\"written\":%" PRIu64 ",",
-		fr->line, frag_kind_name(fr->kind), pf->at, pf->len, f->requests, f->written);
+		pf->line, frag_kind_name(pf->kind), pf->at, pf->len, f->requests, f->written);
 	json_error(rp->out, f->err, f->err ? fragment_message(f) : NULL);
 	fputs("}\n", rp->out);
 }
@@ -296,9 +295,9 @@ void report_fragments(struct report *rp, const struct plan *p, const struct engi
 			continue;
 		}
 		if (rp->format == REPORT_JSON)
-			json_fragment(rp, i, &p->pf[i], f);
+			json_fragment(rp, &p->pf[i], f);
 		else
-			text_fragment(rp, i, &p->pf[i], f);
+			text_fragment(rp, p, i, f);
 	}
 	if (hidden)
 		fprintf(rp->out, "  (%zu more fragments without failures; -v lists every one)\n",

@@ -18,7 +18,8 @@ struct report {
 	int format;		/* enum report_format */
 	int verbose, quiet;
 	int colour;		/* SGR colours: a terminal, and NO_COLOR unset */
-	const struct manifest *m;
+	const struct manifest *m; /* its fragments, for report_plan (a dry run) */
+	const struct plan *p;
 };
 
 struct summary {

@@ -110,7 +110,7 @@ static int dry_run(struct run *x)
 	};
 
 	for (size_t i = 0; i < x->p.npf; i++)
-		if (x->m.frag[i].kind != FRAG_ZERO)
+		if (x->p.pf[i].kind != FRAG_ZERO)
 			s.requests += ((uint64_t)x->p.pf[i].len + x->o.request_size - 1) /
 				      x->o.request_size;
 	report_plan(&x->rp, &x->p, x->o.request_size);
@@ -159,7 +159,7 @@ static int verify_image(struct run *x)
 {
 	char path[64];
 	const char *name = x->t.tmp_path ? x->t.tmp_path : x->t.path;
-	io_batch *b = plan_batch(&x->p, &x->m, 0);
+	io_batch *b = plan_batch(&x->p, 0);
 	int fd, rc;
 
 	if (!b)
@@ -209,15 +209,17 @@ static int write_image(struct run *x)
 	struct timespec t0;
 	uint64_t total;
 
-	x->r.nfrag = x->m.nfrag;
-	x->r.frag = calloc(x->m.nfrag ? x->m.nfrag : 1, sizeof(*x->r.frag));
-	x->b = plan_batch(&x->p, &x->m, x->engine == &engine_stream);
+	/* Memory goes to what is still needed: the plan holds what the rest
+	 * of the run needs of each fragment, and the batch the pieces' order
+	 * (only --verify asks for them again). */
+	manifest_drop_fragments(&x->m);
+	x->b = plan_batch(&x->p, x->engine == &engine_stream);
+	if (x->b && !x->o.verify)
+		plan_drop_pieces(&x->p);
+	x->r.nfrag = x->p.npf;
+	x->r.frag = calloc(x->p.npf ? x->p.npf : 1, sizeof(*x->r.frag));
 	if (!x->r.frag || !x->b)
 		return complain(NULL, 0);
-	if (!x->o.verify) {	/* the batch holds them now; only --verify asks again */
-		free(x->p.ext);
-		x->p.ext = NULL;
-	}
 	total = bytes_to_write(x->b, x->engine == &engine_aio && x->t.holes);
 	if (progress_wanted(x->o.progress, total)) {
 		progress_start(&pg, stderr, total);

@@ -78,13 +78,16 @@ typedef void (*request_hook)(void *ctx, const struct request_outcome *r);
 
 struct frag_outcome {
 	uint64_t written;
-	uint64_t last_req;	/* the last request counted in requests */
+	union {
+		uint64_t last_req;	/* while writing: the last request counted */
+		int64_t mismatch_at;	/* --verify, after the writes: the first
+					 * differing byte, or -1: a read error */
+	};
 	uint32_t requests;
-	int err;		/* the first error, or 0 */
-	uint8_t hole;		/* a zero range left as a hole or punched */
-	uint8_t source_short;	/* err is EIO because the source ended early */
-	uint8_t verify_failed;	/* err came from --verify: ... */
-	int64_t mismatch_at;	/* ... the first differing byte, or -1: a read error */
+	int16_t err;		/* the first error (an errno), or 0 */
+	uint8_t hole:1;		/* a zero range left as a hole or punched */
+	uint8_t source_short:1;	/* err is EIO because the source ended early */
+	uint8_t verify_failed:1; /* err came from --verify */
 };
 
 /* A step after the writes: setting the length, or the sync. */

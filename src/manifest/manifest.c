@@ -59,6 +59,13 @@ void manifest_init(struct manifest *m)
 	m->size = -1;
 }
 
+void manifest_drop_fragments(struct manifest *m)
+{
+	free(m->frag);
+	m->frag = NULL;
+	m->alloc = 0;
+}
+
 void manifest_release(struct manifest *m)
 {
 	size_t i;

@@ -73,6 +73,9 @@ int manifest_add_line(struct manifest *m, const char *line, char **err);
 /* Parse text held in memory under a name, relative paths against dir. */
 int manifest_add_text(struct manifest *m, const char *name, const char *dir,
 		      const char *text, size_t len, char **err);
+/* Free the fragment records once a plan holds what is needed of them; the
+ * text (which data, hex and paths point into) stays, nfrag still counts. */
+void manifest_drop_fragments(struct manifest *m);
 void manifest_release(struct manifest *m);
 
 const char *frag_kind_name(int kind);	/* "file", "data", ... */

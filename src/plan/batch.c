@@ -3,16 +3,16 @@
  * placed at its target offset and tagged with its fragment's index.
  * Buffers point into the manifest text and the plan; the batch owns nothing.
  */
+#include <stdlib.h>
+
 #include "plan/plan.h"
 
-static int add_extent(io_batch *b, const struct plan *p, const struct manifest *m,
-		      const struct extent *x)
+static int add_extent(io_batch *b, const struct plan *p, const struct extent *x)
 {
-	const struct fragment *f = &m->frag[x->frag];
 	const struct placed *pf = &p->pf[x->frag];
 
 	iob_place(b, x->at, x->frag);
-	switch (f->kind) {
+	switch (pf->kind) {
 	case FRAG_FILE:
 		if (pf->pass)
 			return iob_addstream(b, p->src[pf->src].fd, (uint64_t)x->len);
@@ -21,7 +21,7 @@ static int add_extent(io_batch *b, const struct plan *p, const struct manifest *
 		return iob_addfile(b, p->src[pf->src].fd, (uint64_t)(pf->src_off + x->delta),
 				   (uint64_t)x->len);
 	case FRAG_FILL:
-		return iob_addfill(b, f->byte, (uint64_t)x->len);
+		return iob_addfill(b, pf->byte, (uint64_t)x->len);
 	case FRAG_ZERO:
 		return iob_addzero(b, (uint64_t)x->len);
 	default:
@@ -37,25 +37,50 @@ static int add_gap(io_batch *b, int64_t from, int64_t to)
 	return iob_addzero(b, (uint64_t)(to - from));
 }
 
-io_batch *plan_batch(const struct plan *p, const struct manifest *m, int gaps)
+/* Entries the batch will hold: a sizing hint, so the array is not regrown. */
+static size_t entries_needed(const struct plan *p, int gaps)
 {
-	io_batch *b = iob_new((int)(p->next < 1 << 30 ? p->next * (gaps ? 2 : 1) + 1 : 1 << 30));
+	size_t n = p->next + 1;
+	int64_t end = 0;
+
+	for (size_t i = 0; gaps && i < p->next; i++) {
+		const struct extent x = plan_piece(p, i);
+
+		n += x.at > end;
+		end = x.at + x.len;
+	}
+	return n;
+}
+
+io_batch *plan_batch(const struct plan *p, int gaps)
+{
+	size_t hint = entries_needed(p, gaps);
+	io_batch *b = iob_new(hint < 1 << 30 ? (int)hint : 1 << 30);
 	int64_t end = 0;
 
 	if (!b)
 		return NULL;
 	for (size_t i = 0; i < p->next; i++) {
-		const struct extent *x = &p->ext[i];
+		const struct extent x = plan_piece(p, i);
 
-		if ((gaps && !add_gap(b, end, x->at)) || !add_extent(b, p, m, x)) {
+		if ((gaps && !add_gap(b, end, x.at)) || !add_extent(b, p, &x)) {
 			iob_free(b);
 			return NULL;
 		}
-		end = x->at + x->len;
+		end = x.at + x.len;
 	}
 	if (gaps && !add_gap(b, end, p->image_len)) {
 		iob_free(b);
 		return NULL;
 	}
 	return b;
+}
+
+void plan_drop_pieces(struct plan *p)
+{
+	free(p->order);
+	free(p->ext);
+	p->order = NULL;
+	p->ext = NULL;
+	p->next = 0;
 }

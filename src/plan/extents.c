@@ -1,8 +1,9 @@
 /*
  * extents.c -- fragments -> sorted, disjoint extents.
  *
- * Without --allow-overlap every fragment is one extent and any overlap is an
- * error naming both lines.  With it, a sweep over the sorted starts keeps
+ * Without --allow-overlap every fragment is one piece and any overlap is an
+ * error naming both lines; the plan keeps only the order of the fragments
+ * (none at all when the manifest already lists them by offset).  With it, a sweep over the sorted starts keeps
  * the live fragments in a max-heap by manifest index: at each boundary the
  * latest line is the one whose bytes land, so "later wins" costs O(n log n)
  * and at most 2n extents, whatever the layout.  Empty fragments take no room
@@ -23,6 +24,16 @@ static int by_offset(const void *a, const void *b)
 	if (sort_pf[x].at != sort_pf[y].at)
 		return sort_pf[x].at < sort_pf[y].at ? -1 : 1;
 	return x < y ? -1 : x > y;
+}
+
+/* Whether the fragments, as listed, are already the pieces in target order:
+ * none empty, none starting before the previous one. */
+static int listed_in_order(const struct plan *p)
+{
+	for (size_t i = 0; i < p->npf; i++)
+		if (p->pf[i].len == 0 || (i && p->pf[i - 1].at > p->pf[i].at))
+			return 0;
+	return 1;
 }
 
 /* Indexes of the non-empty fragments, sorted by offset then line. */
@@ -63,23 +74,20 @@ static int overlap_error(const struct manifest *m, const struct plan *p, uint32_
 			 (unsigned long long)(pe->at + pe->len - 1));
 }
 
-static int strict_extents(struct plan *p, const struct manifest *m, const uint32_t *order,
-			  size_t n, char **err)
+/* The pieces as plan_piece gives them must not overlap. */
+static int check_disjoint(const struct plan *p, const struct manifest *m, char **err)
 {
 	int64_t max_end = 0;
 	uint32_t owner = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		const struct placed *pf = &p->pf[order[i]];
+	for (size_t k = 0; k < p->next; k++) {
+		const struct extent x = plan_piece(p, k);
 
-		if (i && pf->at < max_end)
-			return overlap_error(m, p, owner, order[i], err);
-		p->ext[i] = (struct extent){ .at = pf->at, .len = pf->len, .frag = order[i] };
-		p->pf[order[i]].visible = pf->len;
-		max_end = pf->at + pf->len;
-		owner = order[i];
+		if (k && x.at < max_end)
+			return overlap_error(m, p, owner, x.frag, err);
+		max_end = x.at + x.len;
+		owner = x.frag;
 	}
-	p->next = n;
 	return 0;
 }
 
@@ -125,7 +133,7 @@ static void emit(struct plan *p, uint32_t frag, int64_t from, int64_t to)
 {
 	struct extent *last = p->next ? &p->ext[p->next - 1] : NULL;
 
-	p->pf[frag].visible += to - from;
+	p->visible[frag] += to - from;
 	if (last && last->frag == frag && last->at + last->len == from) {
 		last->len += to - from;
 		return;
@@ -162,28 +170,32 @@ static void later_wins_extents(struct plan *p, const uint32_t *order, size_t n, 
 
 int plan_extents(struct plan *p, const struct manifest *m, int allow_overlap, char **err)
 {
+	struct heap h = { NULL, 0 };
+	uint32_t *order = NULL;
 	size_t n;
-	uint32_t *order = sorted_fragments(p, &n);
-	int rc = 0;
 
-	if (!order)
-		goto nomem;
-	p->ext = malloc((allow_overlap ? 2 * n + 1 : n + 1) * sizeof(*p->ext));
-	if (!p->ext)
+	if (!allow_overlap && listed_in_order(p)) {
+		p->next = p->npf;
+		return check_disjoint(p, m, err);
+	}
+	if (!(order = sorted_fragments(p, &n)))
 		goto nomem;
 	if (!allow_overlap) {
-		rc = strict_extents(p, m, order, n, err);
-	} else {
-		struct heap h = { .v = malloc((n + 1) * sizeof(uint32_t)) };
-
-		if (!h.v)
-			goto nomem;
-		later_wins_extents(p, order, n, &h);
-		free(h.v);
+		p->order = order;
+		p->next = n;
+		return check_disjoint(p, m, err);
 	}
+	p->ext = malloc((2 * n + 1) * sizeof(*p->ext));
+	p->visible = calloc(p->npf ? p->npf : 1, sizeof(*p->visible));
+	h.v = malloc((n + 1) * sizeof(*h.v));
+	if (!p->ext || !p->visible || !h.v)
+		goto nomem;
+	later_wins_extents(p, order, n, &h);
+	free(h.v);
 	free(order);
-	return rc;
+	return 0;
 nomem:
+	free(h.v);
 	free(order);
 	*err = strdup(strerror(ENOMEM));
 	return -1;

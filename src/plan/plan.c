@@ -36,6 +36,12 @@ int plan_build(struct plan *p, const struct manifest *m, const struct plan_opts 
 	if (!p->pf)
 		goto nomem;
 	p->spooler_fd = -1;
+	for (size_t i = 0; i < m->nfrag; i++) {
+		const struct fragment *f = &m->frag[i];
+
+		p->pf[i] = (struct placed){ .line = f->line, .col = f->col, .origin = f->origin,
+					    .kind = f->kind, .byte = f->byte, .src = -1 };
+	}
 	if (plan_open_sources(p, m, o, err) < 0 ||
 	    plan_spool(p, m, o->dry_run || (o->pass_through && !o->allow_overlap), err) < 0 ||
 	    plan_place(p, m, err) < 0 || plan_extents(p, m, o->allow_overlap, err) < 0 ||
@@ -57,6 +63,8 @@ void plan_release(struct plan *p)
 	free(p->src);
 	free(p->pf);
 	free(p->ext);
+	free(p->order);
+	free(p->visible);
 	free(p->uuids);
 	free(p->spool);
 	memset(p, 0, sizeof(*p));

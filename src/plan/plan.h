@@ -29,20 +29,28 @@ struct source {
 	uint8_t pass;		/* a stream that passes through (stream mode) */
 };
 
-/* Where each fragment landed. */
+/* Where each fragment came from and where it landed: everything the
+ * layers after the planner need of it, so that the manifest's own records
+ * can be dropped once the plan is built (manifest_drop_fragments). */
 struct placed {
 	int64_t at, len;
-	int64_t visible;	/* bytes of it in the image: len, less what later
-				 * lines cover under --allow-overlap */
-	int64_t src_off;	/* FILE: source offset of the fragment's first byte */
-	const unsigned char *bytes; /* DATA, HEX, UUID, and FILE spooled in memory */
+	union {
+		int64_t src_off;	/* FILE with src >= 0: source offset of the
+					 * fragment's first byte */
+		const unsigned char *bytes; /* src < 0: DATA, HEX, UUID, and FILE
+					 * spooled in memory */
+	};
 	int32_t src;		/* FILE: index into plan.src (the spool file for a
 				 * spooled stream), -1 when the bytes are in memory */
-	uint8_t spooled;	/* FILE: read ahead from a stream */
-	uint8_t pass;		/* FILE: read from its stream while writing */
+	uint32_t line, col;	/* the manifest line, as in struct fragment */
+	uint8_t origin;
+	uint8_t kind;		/* enum frag_kind */
+	uint8_t byte;		/* FILL: the byte */
+	uint8_t spooled:1;	/* FILE: read ahead from a stream */
+	uint8_t pass:1;		/* FILE: read from its stream while writing */
 };
 
-/* A piece of a fragment in the image; extents are sorted and disjoint. */
+/* A piece of a fragment in the image; pieces are sorted and disjoint. */
 struct extent {
 	int64_t at, len;
 	int64_t delta;		/* offset within the fragment's bytes */
@@ -62,8 +70,12 @@ struct plan_opts {
 struct plan {
 	struct placed *pf;	/* one per manifest fragment */
 	size_t npf;
-	struct extent *ext;
-	size_t next;
+	size_t next;		/* pieces of the image, in target order: */
+	struct extent *ext;	/* --allow-overlap: the pieces that land */
+	uint32_t *order;	/* otherwise: the non-empty fragments by offset,
+				 * or NULL when that is pf[0..next) as it is */
+	int64_t *visible;	/* --allow-overlap: bytes of each fragment left
+				 * in the image; NULL: all of them */
 	struct source *src;
 	size_t nsrc;
 	unsigned char *uuids;	/* 36 bytes per uuid fragment */
@@ -74,6 +86,24 @@ struct plan {
 	int64_t spooler_len;
 	int64_t image_len;
 };
+
+/* The k-th piece of the image (k < next). */
+static inline struct extent plan_piece(const struct plan *p, size_t k)
+{
+	uint32_t i;
+
+	if (p->ext)
+		return p->ext[k];
+	i = p->order ? p->order[k] : (uint32_t)k;
+	return (struct extent){ .at = p->pf[i].at, .len = p->pf[i].len, .frag = i };
+}
+
+/* Bytes of fragment i that are in the image: its length, less what later
+ * lines cover under --allow-overlap. */
+static inline int64_t plan_visible(const struct plan *p, size_t i)
+{
+	return p->visible ? p->visible[i] : p->pf[i].len;
+}
 
 /* Stream sources are read into memory up to this many bytes in all, then
  * into an unlinked temporary file in $TMPDIR (or /tmp). */
@@ -87,6 +117,8 @@ void plan_release(struct plan *p);
  * gaps, zero entries fill every gap and the padding up to image_len (tag
  * PLAN_GAP), so the batch's bytes are the image itself (stream mode). */
 #define PLAN_GAP UINT32_MAX
-io_batch *plan_batch(const struct plan *p, const struct manifest *m, int gaps);
+io_batch *plan_batch(const struct plan *p, int gaps);
+/* What only plan_batch needed: the pieces' order. */
+void plan_drop_pieces(struct plan *p);
 
 #endif

@@ -304,7 +304,7 @@ int plan_pass_streams(struct plan *p, const struct manifest *m, int dry_run, cha
 	for (size_t i = 0; i < p->nsrc; i++)
 		last[i] = -1;
 	for (size_t k = 0; k < p->next; k++) {
-		uint32_t i = p->ext[k].frag;
+		uint32_t i = plan_piece(p, k).frag;
 		int32_t src = p->pf[i].src;
 
 		if (m->frag[i].kind != FRAG_FILE || src < 0 || !p->src[src].pass)

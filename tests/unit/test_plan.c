@@ -221,14 +221,55 @@ static void test_batch(void)
 	io_batch *b;
 
 	CHECK_INT(plan_text(&m, &p, "data ab at=4\nfill 7 len=3 at=10\nsize 20\n", 0, &err), 0);
-	b = plan_batch(&p, &m, 0);
+	b = plan_batch(&p, 0);
 	CHECK(b && b->used == 2 && b->e[0].at == 4 && b->e[1].at == 10 && b->e[1].tag == 1);
 	iob_free(b);
-	b = plan_batch(&p, &m, 1);		/* gaps and padding as zero entries */
+	b = plan_batch(&p, 1);		/* gaps and padding as zero entries */
 	CHECK(b && iob_bytesleft(b) == 20);
 	CHECK(b && b->used == 5 && b->e[0].tag == PLAN_GAP && b->e[4].at == 13 &&
 	      b->e[4].n == 7 && b->e[4].kind == IOB_ZERO);
 	iob_free(b);
+	plan_release(&p);
+	manifest_release(&m);
+}
+
+/* The pieces without --allow-overlap: no copy of the layout when the
+ * manifest lists fragments by offset, an order of indexes otherwise; the
+ * batch is the same either way, and needs the plan alone. */
+static void test_pieces(void)
+{
+	struct manifest m;
+	struct plan p;
+	char *err;
+	io_batch *b;
+
+	CHECK_INT(plan_text(&m, &p, "data ab\nfill 7 len=3 at=+2\ndata c\n", 0, &err), 0);
+	CHECK(p.order == NULL && p.ext == NULL && p.visible == NULL && p.next == 3);
+	CHECK(plan_piece(&p, 1).at == 4 && plan_piece(&p, 1).len == 3 && plan_piece(&p, 1).frag == 1);
+	CHECK_INT(plan_visible(&p, 1), 3);
+	plan_release(&p);
+	manifest_release(&m);
+
+	CHECK_INT(plan_text(&m, &p, "data ab at=10\ndata \"\"\nfill 7 len=3 at=0\ndata c at=5\n", 0,
+			    &err), 0);
+	CHECK(p.order && p.ext == NULL && p.next == 3);
+	CHECK(p.order && plan_piece(&p, 0).frag == 2 && plan_piece(&p, 1).frag == 3 &&
+	      plan_piece(&p, 2).frag == 0);
+	CHECK(p.pf[3].line == 4 && p.pf[3].col == 1 && p.pf[3].kind == FRAG_DATA &&
+	      p.pf[2].kind == FRAG_FILL && p.pf[2].byte == 7);
+	manifest_drop_fragments(&m);
+	b = plan_batch(&p, 1);
+	CHECK(b && b->used == 5 && b->e[0].tag == 2 && b->e[0].kind == IOB_FILL &&
+	      b->e[0].byte == 7 && b->e[1].tag == PLAN_GAP && b->e[2].tag == 3 &&
+	      b->e[4].tag == 0 && b->e[4].n == 2 && memcmp(b->e[4].buf, "ab", 2) == 0);
+	iob_free(b);
+	plan_drop_pieces(&p);
+	CHECK(p.order == NULL && p.next == 0);
+	plan_release(&p);
+	manifest_release(&m);
+
+	CHECK_INT(plan_text(&m, &p, "data abcd\ndata XY at=1\n", 1, &err), 0);
+	CHECK(p.ext && p.visible && plan_visible(&p, 0) == 2 && plan_visible(&p, 1) == 2);
 	plan_release(&p);
 	manifest_release(&m);
 }
@@ -238,6 +279,7 @@ int main(void)
 	if (!mkdtemp(dir))
 		return 1;
 	test_offsets();
+	test_pieces();
 	test_overlap_errors();
 	test_later_wins_random();
 	test_sources();
