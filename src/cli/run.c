@@ -217,9 +217,13 @@ static int write_image(struct run *x)
 	if (x->b && !x->o.verify)
 		plan_drop_pieces(&x->p);
 	x->r.nfrag = x->p.npf;
-	x->r.frag = calloc(x->p.npf ? x->p.npf : 1, sizeof(*x->r.frag));
+	/* Zeroed by writing: calloc's fresh pages would fault twice, once
+	 * mapped as zeros on the engine's first read, again on its write (and
+	 * the compiler would turn malloc + memset back into calloc). */
+	x->r.frag = malloc((x->p.npf ? x->p.npf : 1) * sizeof(*x->r.frag));
 	if (!x->r.frag || !x->b)
 		return complain(NULL, 0);
+	explicit_bzero(x->r.frag, (x->p.npf ? x->p.npf : 1) * sizeof(*x->r.frag));
 	total = bytes_to_write(x->b, x->engine == &engine_aio && x->t.holes);
 	if (progress_wanted(x->o.progress, total)) {
 		progress_start(&pg, stderr, total);

@@ -28,6 +28,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "engine/engine.h"
@@ -154,10 +155,21 @@ static void record_unsubmitted(struct aio_run *x, struct slot *s, int err)
 		outcome_of(x, x->b->e[s->e0].tag)->source_short = 1;
 }
 
+static size_t slot_buffer_size(const struct aio_run *x)
+{
+	return (x->o->request_size + 4095) & ~(uint64_t)4095;
+}
+
+/* A slot's buffer is mapped with its pages in place (MAP_POPULATE): one
+ * system call instead of a page fault per 4 KiB as it is first filled. */
 static unsigned char *slot_buffer(struct aio_run *x, struct slot *s)
 {
-	if (!s->buf)
-		s->buf = aligned_alloc(4096, (x->o->request_size + 4095) & ~(uint64_t)4095);
+	if (!s->buf) {
+		void *p = mmap(NULL, slot_buffer_size(x), PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+		s->buf = p == MAP_FAILED ? NULL : p;
+	}
 	return s->buf;
 }
 
@@ -517,7 +529,8 @@ static void teardown(struct aio_run *x)
 	for (unsigned i = 1; i < x->nfd; i++)
 		close(x->fd[i]);
 	for (unsigned i = 0; x->slot && i < x->nslot; i++)
-		free(x->slot[i].buf);
+		if (x->slot[i].buf)
+			munmap(x->slot[i].buf, slot_buffer_size(x));
 	free(x->slot);
 	free(x->wait);
 	free(x->zeros);

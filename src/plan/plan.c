@@ -27,8 +27,20 @@ int plan_fail(char **err, const struct manifest *m, const struct fragment *f,
 	return -1;
 }
 
+/* Whether any source is a pipe, FIFO, socket or character device: only
+ * then is there anything to spool or pass through. */
+static int has_streams(const struct plan *p)
+{
+	for (size_t i = 0; i < p->nsrc; i++)
+		if (p->src[i].stream)
+			return 1;
+	return 0;
+}
+
 int plan_build(struct plan *p, const struct manifest *m, const struct plan_opts *o, char **err)
 {
+	int streams;
+
 	memset(p, 0, sizeof(*p));
 	*err = NULL;
 	p->npf = m->nfrag;
@@ -42,10 +54,14 @@ int plan_build(struct plan *p, const struct manifest *m, const struct plan_opts 
 		p->pf[i] = (struct placed){ .line = f->line, .col = f->col, .origin = f->origin,
 					    .kind = f->kind, .byte = f->byte, .src = -1 };
 	}
-	if (plan_open_sources(p, m, o, err) < 0 ||
-	    plan_spool(p, m, o->dry_run || (o->pass_through && !o->allow_overlap), err) < 0 ||
+	if (plan_open_sources(p, m, o, err) < 0)
+		goto fail;
+	streams = has_streams(p);
+	if ((streams &&
+	     plan_spool(p, m, o->dry_run || (o->pass_through && !o->allow_overlap), err) < 0) ||
 	    plan_place(p, m, err) < 0 || plan_extents(p, m, o->allow_overlap, err) < 0 ||
-	    plan_pass_streams(p, m, o->dry_run, err) < 0 || plan_check_digests(p, m, err) < 0)
+	    (streams && plan_pass_streams(p, m, o->dry_run, err) < 0) ||
+	    plan_check_digests(p, m, err) < 0)
 		goto fail;
 	return 0;
 nomem:

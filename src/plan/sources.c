@@ -23,9 +23,17 @@
 
 #include "plan/plan_internal.h"
 
+/* Distinct paths, by hash: open addressing over a table kept at most half
+ * full, sized by the sources seen (not the fragments), so that it stays in
+ * cache when 100,000 fragments name 1,000 files. */
+struct path_slot {
+	uint64_t hash;
+	uint32_t src;		/* source index + 1, or 0 when empty */
+};
+
 struct source_table {
-	uint32_t *slot;		/* source index + 1, or 0 when empty */
-	size_t mask;
+	struct path_slot *slot;
+	size_t mask, used;
 	int dirfd[MANIFEST_MAX_ORIGINS];
 	struct confine confine;	/* --confine=DIR; confine.fd is -1 without it */
 	const struct fragment **first; /* the fragment that opened each source */
@@ -44,6 +52,29 @@ static int same_path(const struct fragment *a, const struct fragment *b)
 {
 	return a->origin == b->origin && a->nbytes == b->nbytes &&
 	       memcmp(a->bytes, b->bytes, a->nbytes) == 0;
+}
+
+/* Double the table; 0 or -1 (ENOMEM). */
+static int table_grow(struct source_table *t)
+{
+	size_t cap = 2 * (t->mask + 1);
+	struct path_slot *slot = calloc(cap, sizeof(*slot));
+
+	if (!slot)
+		return -1;
+	for (size_t i = 0; i <= t->mask; i++) {
+		size_t j = t->slot[i].hash & (cap - 1);
+
+		if (!t->slot[i].src)
+			continue;
+		while (slot[j].src)
+			j = (j + 1) & (cap - 1);
+		slot[j] = t->slot[i];
+	}
+	free(t->slot);
+	t->slot = slot;
+	t->mask = cap - 1;
+	return 0;
 }
 
 static int origin_dirfd(struct source_table *t, const struct manifest *m, const struct fragment *f)
@@ -162,13 +193,10 @@ static int check_range(struct placed *pf, struct source *src, const struct manif
 
 static int table_init(struct source_table *t, size_t nfiles)
 {
-	size_t cap = 16;
-
-	while (cap < 2 * nfiles)
-		cap *= 2;
-	t->slot = calloc(cap, sizeof(*t->slot));
+	t->mask = 63;
+	t->used = 0;
+	t->slot = calloc(t->mask + 1, sizeof(*t->slot));
 	t->first = calloc(nfiles ? nfiles : 1, sizeof(*t->first));
-	t->mask = cap - 1;
 	memset(&t->confine, 0, sizeof(t->confine));
 	t->confine.fd = -1;
 	for (int i = 0; i < MANIFEST_MAX_ORIGINS; i++)
@@ -190,11 +218,12 @@ static void table_release(struct source_table *t)
 static int32_t find_or_open(struct plan *p, struct source_table *t, const struct manifest *m,
 			    const struct fragment *f, const struct plan_opts *o, char **err)
 {
-	size_t i = path_hash(f) & t->mask;
+	uint64_t h = path_hash(f);
+	size_t i = h & t->mask;
 
-	for (; t->slot[i]; i = (i + 1) & t->mask)
-		if (same_path(t->first[t->slot[i] - 1], f))
-			return (int32_t)(t->slot[i] - 1);
+	for (; t->slot[i].src; i = (i + 1) & t->mask)
+		if (t->slot[i].hash == h && same_path(t->first[t->slot[i].src - 1], f))
+			return (int32_t)(t->slot[i].src - 1);
 	struct source *src = &p->src[p->nsrc];
 
 	src->fd = -1;
@@ -204,7 +233,11 @@ static int32_t find_or_open(struct plan *p, struct source_table *t, const struct
 		return -1;
 	}
 	t->first[p->nsrc] = f;
-	t->slot[i] = (uint32_t)++p->nsrc;
+	t->slot[i] = (struct path_slot){ .hash = h, .src = (uint32_t)++p->nsrc };
+	if (++t->used * 2 > t->mask && table_grow(t) < 0) {
+		*err = strdup(strerror(ENOMEM));
+		return -1;
+	}
 	return (int32_t)(p->nsrc - 1);
 }
 
