@@ -76,7 +76,16 @@ const char *parse_number(const char *s, size_t n, int64_t *out)
 		base = 16;
 		i = 2;
 	}
-	for (first = i; i < n && (d = digit_value(u[i], base)) >= 0; i++) {
+	first = i;
+	if (base == 10) {	/* the common case, without the hex table */
+		for (; i < n && (unsigned)(u[i] - '0') < 10; i++) {
+			d = u[i] - '0';
+			if (v > ((uint64_t)INT64_MAX - (unsigned)d) / 10)
+				return "number too large";
+			v = v * 10 + (unsigned)d;
+		}
+	}
+	for (; i < n && (d = digit_value(u[i], base)) >= 0; i++) {
 		if (v > ((uint64_t)INT64_MAX - (unsigned)d) / base)
 			return "number too large";
 		v = v * base + (unsigned)d;

@@ -89,9 +89,21 @@ static int fail(struct parse *P, size_t col, const char *fmt, ...)
 	return -1;
 }
 
+/* Whether p[0..n) is the word w; a byte loop, as words are a few bytes
+ * and this runs for every kind and key of every line. */
+static int bytes_are(const unsigned char *p, size_t n, const char *w)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (w[i] == '\0' || p[i] != (unsigned char)w[i])
+			return 0;
+	return w[i] == '\0';
+}
+
 static int word_is(const struct token *t, const char *w)
 {
-	return t->n == strlen(w) && memcmp(t->p, w, t->n) == 0;
+	return bytes_are(t->p, t->n, w);
 }
 
 static int number_arg(struct parse *P, const unsigned char *s, size_t n, size_t col,
@@ -179,7 +191,7 @@ static int key_value(struct parse *P, struct line_state *L, const struct token *
 	int k;
 
 	for (k = 0; k < NKEYS; k++)
-		if (strlen(key_names[k]) == t->keylen && !memcmp(key_names[k], t->p, t->keylen))
+		if (bytes_are(t->p, t->keylen, key_names[k]))
 			break;
 	if (k == NKEYS || !(valid & KB(k)))
 		return fail(P, t->col, "unknown key '%s' for '%s'%s",
