@@ -160,13 +160,20 @@ static size_t slot_buffer_size(const struct aio_run *x)
 	return (x->o->request_size + 4095) & ~(uint64_t)4095;
 }
 
+/* Populated slot buffers are at most this large: beyond it, pages are
+ * taken as they are touched (-b 1G for small fragments must not take 1 GiB
+ * of memory a slot). */
+#define POPULATE_MAX ((size_t)4 << 20)
+
 /* A slot's buffer is mapped with its pages in place (MAP_POPULATE): one
  * system call instead of a page fault per 4 KiB as it is first filled. */
 static unsigned char *slot_buffer(struct aio_run *x, struct slot *s)
 {
 	if (!s->buf) {
-		void *p = mmap(NULL, slot_buffer_size(x), PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		size_t size = slot_buffer_size(x);
+		void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | (size <= POPULATE_MAX ? MAP_POPULATE : 0),
+			       -1, 0);
 
 		s->buf = p == MAP_FAILED ? NULL : p;
 	}

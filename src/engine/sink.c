@@ -6,32 +6,161 @@
  * for POLLOUT and calls again, so no byte is lost and no loop spins.  EINTR
  * is retried unless a signal asked the run to stop.  EPIPE (the reader went
  * away; SIGPIPE is ignored) is a permanent error like any other.
+ *
+ * Behind a filter, into a regular file or a block device, the writes past
+ * the first DIRECT_BYTES are done by a thread of their own, so that
+ * filtering the next bytes overlaps writing the last ones (writing is most
+ * of the time of `-f hex` or `-f xor`: tmpfs copies and allocates under the
+ * inode lock).  The sink then copies what it takes into a ring of
+ * WRITER_BUFS buffers, which the writer empties in order; a failed write is
+ * kept and returned by the next sink_write, sink_finish or sink_drain, and
+ * nothing after it is written.  Small images, and a target that fails at
+ * once (/dev/full), never start the thread: their failures stay with the
+ * request that met them.
+ * Such targets never say EAGAIN, so the engine's polling never waits on
+ * the writer.  Pipes, sockets and terminals keep the direct write, whose
+ * EAGAIN the engine must see.
  */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "engine/stream.h"
+
+#define WRITER_BUFS 4
+#define WRITER_BUF ((size_t)1 << 20)
+#define DIRECT_BYTES ((uint64_t)4 << 20)
+
+struct writer {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;	/* a buffer was queued, written, or quit was set */
+	unsigned char *buf[WRITER_BUFS];
+	size_t len[WRITER_BUFS];
+	uint64_t queued, written; /* buffers handed to the writer, and done */
+	size_t fill;		/* bytes in buf[queued % WRITER_BUFS] */
+	int err;		/* the first failed write's errno, or 0 */
+	int quit;
+};
 
 struct sink {
 	struct stage st;
 	int fd;
 	volatile sig_atomic_t *stop;
+	int threaded;		/* the writer may be started */
+	struct writer *w;	/* NULL: write directly */
 };
+
+static int writer_start(struct sink *s);
+
+/* write(2) all of buf; 0 or an errno. */
+static int write_all(struct sink *s, const unsigned char *buf, size_t n, uint64_t *out)
+{
+	while (n) {
+		ssize_t w = write(s->fd, buf, n > SSIZE_MAX ? SSIZE_MAX : n);
+
+		if (w < 0 && errno == EINTR && !(s->stop && *s->stop))
+			continue;
+		if (w < 0)
+			return errno;
+		if (w == 0)
+			return EIO;
+		buf += w;
+		n -= (size_t)w;
+		*out += (uint64_t)w;
+	}
+	return 0;
+}
+
+static void *writer_main(void *arg)
+{
+	struct sink *s = arg;
+	struct writer *w = s->w;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (w->written == w->queued && !w->quit)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (w->written == w->queued)
+			break;
+		unsigned i = (unsigned)(w->written % WRITER_BUFS);
+		uint64_t out = 0;
+		int err = 0;
+
+		pthread_mutex_unlock(&w->mu);
+		if (!w->err)	/* after a failure nothing more is written */
+			err = write_all(s, w->buf[i], w->len[i], &out);
+		pthread_mutex_lock(&w->mu);
+		s->st.out += out;
+		if (err && !w->err)
+			w->err = err;
+		w->written++;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* Hand the buffer being filled to the writer; wait while the ring is full.
+ * Called with the lock held. */
+static void queue_fill(struct writer *w)
+{
+	w->len[w->queued % WRITER_BUFS] = w->fill;
+	w->queued++;
+	w->fill = 0;
+	pthread_cond_broadcast(&w->cv);
+	while (w->queued - w->written == WRITER_BUFS)
+		pthread_cond_wait(&w->cv, &w->mu);
+}
+
+static int64_t sink_write_async(struct sink *s, const unsigned char *buf, uint64_t n)
+{
+	struct writer *w = s->w;
+	uint64_t taken = 0;
+	int err;
+
+	pthread_mutex_lock(&w->mu);
+	while (!(err = w->err) && taken < n) {
+		unsigned char *to = w->buf[w->queued % WRITER_BUFS] + w->fill;
+		size_t k = WRITER_BUF - w->fill < n - taken ? WRITER_BUF - w->fill
+							     : (size_t)(n - taken);
+
+		/* The buffer being filled is the producer's own: copy unlocked. */
+		pthread_mutex_unlock(&w->mu);
+		memcpy(to, buf + taken, k);
+		pthread_mutex_lock(&w->mu);
+		w->fill += k;
+		taken += k;
+		if (w->fill == WRITER_BUF)
+			queue_fill(w);
+	}
+	pthread_mutex_unlock(&w->mu);
+	if (taken)
+		return (int64_t)taken;
+	errno = err;
+	return -1;
+}
 
 static int64_t sink_write(struct stage *st, const void *buf, uint64_t n)
 {
 	struct sink *s = (struct sink *)st;
 
-	if (n > SSIZE_MAX)
-		n = SSIZE_MAX;
 	if (s->stop && *s->stop) {
 		errno = EINTR;	/* stopped: no more bytes out */
 		return -1;
 	}
+	if (!s->w && s->threaded && st->out >= DIRECT_BYTES) {
+		s->threaded = 0;
+		writer_start(s);	/* or, failing that, direct writes */
+	}
+	if (s->w)
+		return sink_write_async(s, buf, n);
 	for (;;) {
-		ssize_t w = write(s->fd, buf, n);
+		ssize_t w = write(s->fd, buf, n > SSIZE_MAX ? SSIZE_MAX : n);
 
 		if (w >= 0) {
 			st->out += (uint64_t)w;
@@ -42,20 +171,98 @@ static int64_t sink_write(struct stage *st, const void *buf, uint64_t n)
 	}
 }
 
+int sink_drain(struct stage *st)
+{
+	struct sink *s = (struct sink *)st;
+	struct writer *w = s->w;
+	int err;
+
+	if (!w)
+		return 0;
+	pthread_mutex_lock(&w->mu);
+	if (w->fill && !w->err)
+		queue_fill(w);
+	while (w->written != w->queued)
+		pthread_cond_wait(&w->cv, &w->mu);
+	err = w->err;
+	pthread_mutex_unlock(&w->mu);
+	return err;
+}
+
 static int sink_finish(struct stage *st)
 {
-	(void)st;
-	return 0;
+	int err = sink_drain(st);
+
+	if (!err)
+		return 0;
+	errno = err;
+	return -1;
+}
+
+static void writer_stop(struct sink *s)
+{
+	struct writer *w = s->w;
+
+	pthread_mutex_lock(&w->mu);
+	w->quit = 1;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+}
+
+static void writer_free(struct writer *w)
+{
+	for (int i = 0; i < WRITER_BUFS; i++)
+		free(w->buf[i]);
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	free(w);
 }
 
 static void sink_destroy(struct stage *st)
 {
+	struct sink *s = (struct sink *)st;
+
+	if (s->w) {
+		writer_stop(s);
+		writer_free(s->w);
+	}
 	free(st);
 }
 
 static const struct stage_ops sink_ops = { "sink", sink_write, sink_finish, sink_destroy };
 
-struct stage *sink_create(int fd, volatile sig_atomic_t *stop)
+/* Start the writer thread, every signal blocked in it so that signals
+ * reach the caller's thread; 0, or -1 (the sink then writes directly). */
+static int writer_start(struct sink *s)
+{
+	struct writer *w = calloc(1, sizeof(*w));
+	sigset_t all, old;
+	int rc;
+
+	if (!w)
+		return -1;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	for (int i = 0; i < WRITER_BUFS; i++)
+		if (!(w->buf[i] = malloc(WRITER_BUF))) {
+			writer_free(w);
+			return -1;
+		}
+	s->w = w;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&w->thread, NULL, writer_main, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		s->w = NULL;
+		writer_free(w);
+		return -1;
+	}
+	return 0;
+}
+
+struct stage *sink_create(int fd, volatile sig_atomic_t *stop, int threaded)
 {
 	struct sink *s = calloc(1, sizeof(*s));
 
@@ -64,5 +271,6 @@ struct stage *sink_create(int fd, volatile sig_atomic_t *stop)
 	s->st.ops = &sink_ops;
 	s->fd = fd;
 	s->stop = stop;
+	s->threaded = threaded;
 	return &s->st;
 }

@@ -180,6 +180,7 @@ static int stream_run(io_batch *b, const struct target *t, const struct engine_o
 		      struct engine_result *r)
 {
 	struct stream_run x = { .b = b, .t = t, .o = o, .r = r, .head = o->filters };
+	int err;
 
 	x.len = malloc((b->used ? b->used : 1) * sizeof(*x.len));
 	if (!x.len)
@@ -191,7 +192,9 @@ static int stream_run(io_batch *b, const struct target *t, const struct engine_o
 
 		while (last->next)
 			last = last->next;
-		if (!(x.sink = last->next = sink_create(t->fd, o->stop))) {
+		x.sink = sink_create(t->fd, o->stop,
+				     t->type == TARGET_REGULAR || t->type == TARGET_DEVICE);
+		if (!(last->next = x.sink)) {
 			free(x.len);
 			return -1;
 		}
@@ -202,6 +205,11 @@ static int stream_run(io_batch *b, const struct target *t, const struct engine_o
 	if (!*o->stop && !x.err && x.head) {
 		x.r->flush.done = 1;
 		finish_chain(&x);
+	}
+	if (x.sink && (err = sink_drain(x.sink)) != 0 && !x.err) {
+		x.err = err;	/* a write behind the chain failed after it */
+		r->flush.done = 1;
+		r->flush.err = err;
 	}
 	account(&x);
 	if (!x.err)

@@ -6,7 +6,11 @@
 
 #include "filter/filter.h"
 
-/* The last stage of a stream: write(2) to fd. */
-struct stage *sink_create(int fd, volatile sig_atomic_t *stop);
+/* The last stage of a stream: write(2) to fd; threaded: by a thread of its
+ * own (only for a target that never says EAGAIN: a file or a device). */
+struct stage *sink_create(int fd, volatile sig_atomic_t *stop, int threaded);
+/* Wait until everything a threaded sink took is written: 0, or the errno
+ * of the write that failed. */
+int sink_drain(struct stage *sink);
 
 #endif

@@ -3,10 +3,11 @@
  *
  * Without --allow-overlap every fragment is one piece and any overlap is an
  * error naming both lines; the plan keeps only the order of the fragments
- * (none at all when the manifest already lists them by offset).  With it, a sweep over the sorted starts keeps
- * the live fragments in a max-heap by manifest index: at each boundary the
- * latest line is the one whose bytes land, so "later wins" costs O(n log n)
- * and at most 2n extents, whatever the layout.  Empty fragments take no room
+ * (none at all when the manifest already lists them by offset).  With it,
+ * a sweep over the sorted starts keeps the live fragments in a max-heap by
+ * manifest index: at each boundary the latest line is the one whose bytes
+ * land, so "later wins" costs O(n log n) and at most 2n extents, whatever
+ * the layout.  Empty fragments take no room
  * and never overlap anything.
  */
 #include <errno.h>
