@@ -12,9 +12,13 @@
  *
  * Reading the bytes between two fragments is cheaper than another system
  * call up to a few pages; beyond that it is not.  The scratch buffer bounds
- * how much one pread brings in.
+ * how much one pread brings in.  With many reads, a second thread serves
+ * about half of the sources (each source is read by one thread only), as
+ * copying out of the page cache is most of the cost.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +27,8 @@
 
 #define GATHER_GAP ((uint64_t)16 << 10)
 #define GATHER_SCRATCH ((size_t)256 << 10)
+/* Fewer reads than this are done by the calling thread alone. */
+#define GATHER_SHARE_MIN 8192
 
 void gather_init(struct gather *g)
 {
@@ -111,25 +117,26 @@ static size_t span_of(const struct gread *r, size_t i, size_t n, uint64_t *len)
 
 /* One pread of len bytes at off into the scratch buffer, then each of the
  * k reads copied out of it. */
-static int read_span(struct gather *g, const struct gread *r, size_t k, uint64_t off, uint64_t len)
+static int read_span(unsigned char **scratch, const struct gread *r, size_t k, uint64_t off,
+		     uint64_t len)
 {
 	int err;
 
 	if (k == 1)
 		return pread_full(r->fd, r->dst, r->n, (int64_t)r->off);
-	if (!g->scratch && !(g->scratch = malloc(GATHER_SCRATCH)))
+	if (!*scratch && !(*scratch = malloc(GATHER_SCRATCH)))
 		return ENOMEM;
-	if ((err = pread_full(r->fd, g->scratch, len, (int64_t)off)) != 0)
+	if ((err = pread_full(r->fd, *scratch, len, (int64_t)off)) != 0)
 		return err;
 	for (size_t j = 0; j < k; j++)
-		memcpy(r[j].dst, g->scratch + (r[j].off - off), r[j].n);
+		memcpy(r[j].dst, *scratch + (r[j].off - off), r[j].n);
 	return 0;
 }
 
 /* The reads of one descriptor: when they are dense in a span that fits
  * the scratch buffer, one pread serves them all, unsorted; otherwise they
  * are sorted by offset and served span by span. */
-static int read_source(struct gather *g, struct gread *r, size_t n)
+static int read_source(unsigned char **scratch, struct gread *r, size_t n)
 {
 	uint64_t lo = UINT64_MAX, hi = 0;
 	int err = 0;
@@ -139,31 +146,83 @@ static int read_source(struct gather *g, struct gread *r, size_t n)
 		hi = r[i].off + r[i].n > hi ? r[i].off + r[i].n : hi;
 	}
 	if (hi - lo <= GATHER_SCRATCH && hi - lo <= n * GATHER_GAP)
-		return read_span(g, r, n, lo, hi - lo);
+		return read_span(scratch, r, n, lo, hi - lo);
 	qsort(r, n, sizeof(*r), by_offset);
 	for (size_t i = 0; i < n && !err;) {
 		uint64_t len;
 		size_t k = span_of(r, i, n, &len);
 
-		err = read_span(g, &r[i], k, r[i].off, len);
+		err = read_span(scratch, &r[i], k, r[i].off, len);
 		i += k;
 	}
 	return err;
 }
 
+/* The sources of buckets [k0, k1), bound[k] being bucket k's end. */
+struct share {
+	struct gread *r;
+	const size_t *bound;
+	size_t k0, k1;
+	unsigned char **scratch;
+	int err;
+};
+
+static void *read_share(void *arg)
+{
+	struct share *s = arg;
+
+	for (size_t k = s->k0; k < s->k1 && !s->err; k++) {
+		size_t at = k ? s->bound[k - 1] : 0;
+
+		if (s->bound[k] > at)
+			s->err = read_source(s->scratch, &s->r[at], s->bound[k] - at);
+	}
+	return NULL;
+}
+
+/* Read the second share on a thread of its own, every signal blocked in
+ * it; 0, or -1 when no thread could be started. */
+static int start_helper(pthread_t *t, struct share *s)
+{
+	sigset_t all, old;
+	int rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(t, NULL, read_share, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc == 0 ? 0 : -1;
+}
+
 int gather_run(struct gather *g)
 {
 	int lo = INT32_MAX, hi = -1, err = 0;
-	size_t *bound = NULL;
+	size_t *bound = NULL, nb = 0, mid = 0;
+	struct share a = { 0 }, b = { 0 };
+	pthread_t helper;
+	int helped = 0;
 
 	for (size_t i = 0; i < g->n; i++) {
 		lo = g->r[i].fd < lo ? g->r[i].fd : lo;
 		hi = g->r[i].fd > hi ? g->r[i].fd : hi;
 	}
 	if (g->n && !(err = bucket_by_fd(g->r, g->n, lo, hi, &bound))) {
-		for (size_t k = 0, at = 0; k <= (size_t)(hi - lo) && !err; at = bound[k++])
-			if (bound[k] > at)
-				err = read_source(g, &g->r[at], bound[k] - at);
+		nb = (size_t)(hi - lo) + 1;
+		/* Many reads from several sources: two cores read, each about
+		 * half of them. */
+		if (g->n >= GATHER_SHARE_MIN && nb > 1)
+			while (mid < nb - 1 && bound[mid] < g->n / 2)
+				mid++;
+		a = (struct share){ g->r, bound, 0, mid ? mid : nb, &g->scratch, 0 };
+		b = (struct share){ g->r, bound, mid, nb, &g->scratch2, 0 };
+		if (mid)
+			helped = start_helper(&helper, &b) == 0;
+		if (mid && !helped)
+			a.k1 = nb;
+		read_share(&a);
+		if (helped)
+			pthread_join(helper, NULL);
+		err = a.err ? a.err : b.err;
 	}
 	free(bound);
 	g->n = 0;
@@ -174,5 +233,6 @@ void gather_release(struct gather *g)
 {
 	free(g->r);
 	free(g->scratch);
+	free(g->scratch2);
 	gather_init(g);
 }

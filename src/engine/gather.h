@@ -15,7 +15,7 @@ struct gread {
 struct gather {
 	struct gread *r;
 	size_t n, cap;
-	unsigned char *scratch;
+	unsigned char *scratch, *scratch2; /* one per reading thread */
 };
 
 void gather_init(struct gather *g);

@@ -37,7 +37,7 @@ static int random_file(const char *name, size_t n, unsigned seed)
 
 static void test_gather_matches_pread(void)
 {
-	enum { NSRC = 3, SIZE = 1 << 20, NREAD = 4000 };
+	enum { NSRC = 3, SIZE = 1 << 20, NREAD = 12000 };	/* past GATHER_SHARE_MIN */
 	int fd[NSRC];
 	unsigned seed = 99;
 	struct gather g;
@@ -151,7 +151,7 @@ static void test_engine_small_fragments(void)
 							   : iob_addfile(good, b->e[k].fd, b->e[k].off,
 									 b->e[k].n), 1);
 		}
-		got = run_aio(good, &r, N, 1 << 16, 4, good->e[bad - 1].at + (int64_t)good->e[bad - 1].n,
+		got = run_aio(good, &r, N, 1 << 16, 8, good->e[bad - 1].at + (int64_t)good->e[bad - 1].n,
 			      &len);
 		CHECK_INT(len, b->e[bad].at);
 		CHECK_MEM(got, want, len);
@@ -162,7 +162,7 @@ static void test_engine_small_fragments(void)
 		iob_free(good);
 	}
 
-	got = run_aio(b, &r, N, 1 << 16, 4, (int64_t)pos, &len);
+	got = run_aio(b, &r, N, 1 << 16, 8, (int64_t)pos, &len);
 	CHECK(r.failed >= 1);
 	CHECK_INT(r.frag[bad].err, EIO);
 	CHECK(r.frag[bad].source_short);
