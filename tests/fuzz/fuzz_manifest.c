@@ -13,8 +13,9 @@
  * the raw text, numbers in range, a sha256 digest that does not overlap the
  * bytes.  Then the parsed manifest is printed back in a canonical form
  * (every byte as \xHH, every key spelt out) and parsed again: both parses
- * must agree fragment by fragment.  Any violation abort()s, so the fuzzer
- * keeps the input as a crash.
+ * must agree fragment by fragment.  Last, the input is parsed again a line
+ * at a time, and must give the same result.  Any violation abort()s, so
+ * the fuzzer keeps the input as a crash.
  */
 #include "manifest/manifest.h"
 
@@ -337,6 +338,53 @@ static void check_round_trip(const struct manifest *m)
 	free(b.p);
 }
 
+/* The same text handed over one line at a time, each a text of its own
+ * under the same name: the same fragments and directives, or the same
+ * first error, word for word (numbering, directives and errors do not
+ * depend on how the text arrives). */
+static void check_line_by_line(const struct manifest *m, const char *err, const uint8_t *d,
+			       size_t n)
+{
+	struct manifest m2;
+	char *err2 = NULL;
+	size_t i = 0;
+	int r = 0;
+
+	manifest_init(&m2);
+	while (i < n && r == 0) {
+		const uint8_t *nl = memchr(d + i, '\n', n - i);
+		size_t k = nl ? (size_t)(nl - d) + 1 - i : n - i;
+
+		r = manifest_add_text(&m2, FUZZ_NAME, ".", (const char *)d + i, k, &err2);
+		i += k;
+	}
+	REQUIRE((r < 0) == (err != NULL), 0);
+	if (err) {
+		if (strcmp(err, err2) != 0) {
+			fprintf(stderr, "fuzz_manifest: whole text: %s\nline by line: %s\n", err, err2);
+			abort();
+		}
+	} else {
+		REQUIRE(m2.nfrag == m->nfrag && m2.size == m->size, 0);
+		REQUIRE((m2.output == NULL) == (m->output == NULL), 0);
+		REQUIRE(!m->output || strcmp(m2.output, m->output) == 0, 0);
+		for (size_t j = 0; j < m->nfrag; j++) {
+			const struct fragment *f = &m->frag[j], *g = &m2.frag[j];
+
+			REQUIRE(g->kind == f->kind && g->line == f->line && g->col == f->col, j);
+			REQUIRE(g->at_mode == f->at_mode && g->at == f->at, j);
+			REQUIRE(g->skip == f->skip && g->len == f->len && g->byte == f->byte, j);
+			REQUIRE((g->sha256 == NULL) == (f->sha256 == NULL), j);
+			REQUIRE(!f->sha256 || memcmp(g->sha256, f->sha256, 32) == 0, j);
+			REQUIRE(g->nbytes == f->nbytes, j);
+			if (f->kind == FRAG_FILE || f->kind == FRAG_DATA || f->kind == FRAG_HEX)
+				REQUIRE(f->nbytes == 0 || memcmp(g->bytes, f->bytes, f->nbytes) == 0, j);
+		}
+	}
+	free(err2);
+	manifest_release(&m2);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct manifest m;
@@ -352,6 +400,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_fragments(&m, data, size);
 		check_round_trip(&m);
 	}
+	check_line_by_line(&m, err, data, size);
 	free(err);
 	manifest_release(&m);
 	return 0;

@@ -767,6 +767,82 @@ static void test_errors(void)
 	error_is("output a\noutput a", "m:2:1: 'output' given twice (first on line 1)");
 }
 
+/* A large text: line numbers, a directive and its "given twice" far from
+ * the first, an error on a line whose escapes the lexer had undone in
+ * place, and the first of two errors. */
+static char *big_text(size_t lines, size_t *len, const char *special, size_t at_line)
+{
+	size_t cap = lines * 40 + strlen(special) + 1, o = 0;
+	char *t = malloc(cap);
+
+	for (size_t i = 1; t && i <= lines; i++)
+		o += (size_t)snprintf(t + o, cap - o, "%s\n",
+				      i == at_line ? special : "data \"a\\x41 b\" at=+1");
+	*len = o;
+	return t;
+}
+
+static void test_big_text(void)
+{
+	size_t lines = 60000, len;	/* ~1.4 MB */
+	struct manifest m;
+	char *err = NULL, *t;
+	int ok = 1;
+
+	/* Fragments and line numbers. */
+	t = big_text(lines, &len, "hex 0102 sha256=" "00000000000000000000000000000000"
+				  "00000000000000000000000000000000", 45000);
+	if (t && parse_n(&m, t, len) == 0 && CHECK_INT(m.nfrag, lines)) {
+		for (size_t i = 0; ok && i < lines; i++)
+			ok = m.frag[i].line == i + 1 && m.frag[i].col == 1 &&
+			     (i == 44999 ? m.frag[i].kind == FRAG_HEX && m.frag[i].nbytes == 2 &&
+					   m.frag[i].sha256 && m.frag[i].sha256[0] == 0
+					 : m.frag[i].nbytes == 4 && memcmp(m.frag[i].bytes, "aA b", 4) == 0);
+		CHECK(ok);
+	}
+	manifest_release(&m);
+	free(t);
+
+	/* A directive far down is applied, and checked against an earlier one. */
+	t = big_text(lines, &len, "size 200000", 50000);
+	if (t && parse_n(&m, t, len) == 0) {
+		CHECK_INT(m.size, 200000);
+		CHECK_INT(m.size_at.line, 50000);
+		CHECK_INT(m.nfrag, lines - 1);
+		CHECK_INT(m.frag[lines - 2].line, lines);
+	}
+	manifest_release(&m);
+	free(t);
+	t = big_text(lines, &len, "size 1", 2);
+	if (t) {
+		memcpy(strstr(t + len / 2, "\ndata") + 1, "size", 4);	/* "size \"a..." */
+		manifest_init(&m);
+		CHECK_INT(manifest_add_text(&m, "m", ".", t, len, &err), -1);
+		CHECK(err && strstr(err, ": 'size' given twice (first on line 2)"));
+		free(err);
+		err = NULL;
+		manifest_release(&m);
+	}
+	free(t);
+
+	/* An error after escapes were undone in place: its column is the raw one. */
+	t = big_text(lines, &len, "data \"x\\x41\" bogus=1", 55000);
+	manifest_init(&m);
+	CHECK_INT(manifest_add_text(&m, "m", ".", t, len, &err), -1);
+	CHECK_STR(err, "m:55000:14: unknown key 'bogus' for 'data'");
+	free(err);
+	err = NULL;
+	manifest_release(&m);
+	/* ... and an earlier error is the one reported. */
+	memcpy(t, "date", 4);
+	manifest_init(&m);
+	CHECK_INT(manifest_add_text(&m, "m", ".", t, len, &err), -1);
+	CHECK(err && strncmp(err, "m:1:1: unknown kind 'date'", 26) == 0);
+	free(err);
+	manifest_release(&m);
+	free(t);
+}
+
 int main(void)
 {
 	snprintf(tmpdir, sizeof tmpdir, "/tmp/test_manifest.XXXXXX");
@@ -775,6 +851,7 @@ int main(void)
 		return 1;
 	}
 	test_file();
+	test_big_text();
 	test_data();
 	test_escapes();
 	test_hex();
