@@ -62,6 +62,7 @@ struct iob_stats {
 	uint64_t splice;
 	uint64_t writev;
 	uint64_t readwrite;	/* the read+write fallback */
+	uint64_t seek;		/* zero entries left as holes (seek_zeros) */
 };
 
 typedef struct io_batch {
@@ -73,6 +74,9 @@ typedef struct io_batch {
 	int err;		/* latched permanent error (an errno), or 0 */
 	uint64_t call_max;	/* when set, one iob_send/iob_write call returns once
 				 * about this many bytes went out (0: no bound) */
+	int seek_zeros;		/* iob_send: move s's offset over IOB_ZERO entries
+				 * with lseek, leaving holes (the caller vouches
+				 * that s is a file whose bytes there read as 0) */
 	unsigned char *scratch;	/* staging for file ranges and fills */
 	size_t scratch_size;
 	int scratch_fd;		/* what scratch holds: fd, source offset, */

@@ -6,6 +6,9 @@
  * entries for the gaps and the padding (plan_batch with gaps).  Without
  * filters, iob_send() writes it with the kernel's copy paths; with filters,
  * iob_write() pushes it through the chain, whose last stage is the sink.
+ * Into a new or replaced regular file without filters, zero ranges and
+ * gaps are left as holes (the offset moves over them), and a trailing hole
+ * is made by setting the length.
  * Either call is repeated until it returns 0 (done), -1 (the target is
  * full: poll it for POLLOUT, then call again), or -3 (a permanent error).
  * After the batch, each filter is finished in chain order (the gzip
@@ -20,6 +23,7 @@
 #include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine/engine.h"
@@ -62,6 +66,12 @@ static int wait_writable(struct stream_run *x)
 	return *x->o->stop ? -1 : 0;
 }
 
+/* Whether entry i is a zero range that iob_send leaves as a hole. */
+static int left_as_hole(const io_batch *b, size_t i)
+{
+	return b->e[i].kind == IOB_ZERO && b->seek_zeros;
+}
+
 /* One call's outcome: the request record, and +1 request for every
  * fragment whose entries it touched. */
 static void record(struct stream_run *x, size_t first, int64_t at, int64_t ret, int err)
@@ -80,7 +90,7 @@ static void record(struct stream_run *x, size_t first, int64_t at, int64_t ret, 
 		outcome_of(x, tag)->err = err;
 	}
 	for (size_t i = first; i <= last && i < b->used; i++)
-		if (i == first || b->e[i].tag != b->e[i - 1].tag)
+		if ((i == first || b->e[i].tag != b->e[i - 1].tag) && !left_as_hole(b, i))
 			outcome_of(x, b->e[i].tag)->requests++;
 	if (x->o->hook)
 		x->o->hook(x->o->hook_ctx, &out);
@@ -158,11 +168,30 @@ static void account(struct stream_run *x)
 		uint64_t done = x->len[i] - b->e[i].n;
 
 		image += done;
-		outcome_of(x, b->e[i].tag)->written += done;	/* gaps: to none */
+		if (done && left_as_hole(b, i))	/* as in aio mode: nothing written */
+			outcome_of(x, b->e[i].tag)->hole = 1;
+		else
+			outcome_of(x, b->e[i].tag)->written += done;	/* gaps: to none */
 	}
 	x->r->bytes_written = image;
-	x->r->bytes_out = x->sink ? x->sink->out : image;
+	x->r->bytes_out = x->sink ? x->sink->out : image - b->stats.seek;
 	x->r->zero_copy = b->stats.copy_file_range + b->stats.splice + b->stats.sendfile;
+}
+
+/* A batch that ended in a hole left the file short of it: set the length
+ * (reported like the aio engine's length step). */
+static void end_hole(struct stream_run *x)
+{
+	off_t end = lseek(x->t->fd, 0, SEEK_CUR);
+	struct stat st;
+
+	if (!x->b->stats.seek || end < 0 || fstat(x->t->fd, &st) < 0 || st.st_size >= end)
+		return;
+	x->r->truncate.done = 1;
+	if (ftruncate(x->t->fd, end) < 0) {
+		x->r->truncate.err = errno;
+		x->err = errno;
+	}
 }
 
 static void sync_target(struct stream_run *x)
@@ -201,7 +230,13 @@ static int stream_run(io_batch *b, const struct target *t, const struct engine_o
 	}
 	/* Bounded calls: a signal or the progress line is seen between them. */
 	b->call_max = STREAM_CALL_MAX;
+	/* Zero ranges and gaps as holes where the file may hold them ("a hole
+	 * where the target allows", SPEC §2): a new or replaced regular file,
+	 * written at its offset (not O_APPEND), with no filter to go through. */
+	b->seek_zeros = !x.head && t->holes && !t->append;
 	pump(&x);
+	if (!*o->stop && !x.err)
+		end_hole(&x);
 	if (!*o->stop && !x.err && x.head) {
 		x.r->flush.done = 1;
 		finish_chain(&x);

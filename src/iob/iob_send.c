@@ -12,6 +12,10 @@
  * position never moves.  No mmap: a truncated source is an error (EIO), not
  * a SIGBUS.
  *
+ * With b->seek_zeros, a zero entry is not written: s's offset moves past it
+ * (lseek SEEK_CUR), leaving a hole that reads as zeros; a caller that asks
+ * for this sets the file's length afterwards if the batch ends in one.
+ *
  * Whatever the kernel accepted is consumed at once.  The call goes on until
  * the batch is empty, s would block, or an error: with bytes already out in
  * this call it returns their count, and the next call reports the stop.  A
@@ -254,7 +258,7 @@ static int64_t send_vec(struct sink *k, io_batch *b, uint64_t most)
 
 		if (e->n == 0)
 			continue;
-		if (e->kind == IOB_FILE)
+		if (e->kind == IOB_FILE || (e->kind == IOB_ZERO && b->seek_zeros))
 			break;
 		if (e->kind == IOB_BUF) {
 			piece = iob_min(e->n, most - sum);
@@ -290,6 +294,23 @@ static int64_t send_vec(struct sink *k, io_batch *b, uint64_t most)
 	return w;
 }
 
+/* Leave zero entry e (the current one) as a hole; bytes skipped or -errno.
+ * A descriptor that cannot seek after all gets the zeros written. */
+static int64_t send_hole(struct sink *k, io_batch *b, iob_entry *e)
+{
+	uint64_t n = iob_min(e->n, (uint64_t)INT64_MAX);
+
+	if (lseek(k->fd, (off_t)n, SEEK_CUR) < 0) {
+		if (errno != ESPIPE)
+			return -errno;
+		b->seek_zeros = 0;
+		return 0;
+	}
+	b->stats.seek += n;
+	iob_consume(b, e, n);
+	return (int64_t)n;
+}
+
 int64_t iob_send(int64_t s, io_batch *b)
 {
 	struct sink k = { .fd = (int)s };
@@ -315,6 +336,9 @@ int64_t iob_send(int64_t s, io_batch *b)
 			return total;
 		if (b->e[b->next].kind == IOB_FILE)
 			r = send_file(&k, b, &b->e[b->next], most);
+		else if (b->e[b->next].kind == IOB_ZERO && b->seek_zeros &&
+			 (r = send_hole(&k, b, &b->e[b->next])) != 0)
+			;
 		else
 			r = send_vec(&k, b, most);
 		if (r > 0) {

@@ -1206,6 +1206,60 @@ static void test_random(void)
 	}
 }
 
+/* b->seek_zeros: zero entries become holes in a file (the offset moves over
+ * them; a trailing one is the caller's to make by setting the length), and
+ * are written after all where the descriptor cannot seek. */
+static void test_send_seek_zeros(void)
+{
+	static const unsigned char zeros[4096];
+	unsigned char got[8];
+	io_batch *b = iob_new(0);
+	int out = temp_file(NULL, 0), p[2];
+	struct stat st;
+	int64_t r, total = 0;
+
+	CHECK_INT(iob_adds(b, "ab"), 1);
+	CHECK_INT(iob_addzero(b, 8 << 20), 1);
+	CHECK_INT(iob_adds(b, "cd"), 1);
+	CHECK_INT(iob_addzero(b, 4096), 1);
+	b->seek_zeros = 1;
+	while ((r = iob_send(out, b)) > 0)
+		total += r;
+	CHECK_INT(r, 0);
+	CHECK_INT(total, 4 + (8 << 20) + 4096);
+	CHECK_INT(b->stats.seek, (8 << 20) + 4096);
+	CHECK_INT(b->stats.writev, 4);
+	CHECK_INT(lseek(out, 0, SEEK_CUR), total);
+	CHECK(fstat(out, &st) == 0 && st.st_size == 4 + (8 << 20));
+	CHECK((int64_t)st.st_blocks * 512 < (1 << 20));	/* a hole, not 8 MiB */
+	CHECK_INT(pread(out, got, 2, 0), 2);
+	CHECK_INT(pread(out, got + 2, 2, 2 + (8 << 20)), 2);
+	CHECK_MEM(got, "abcd", 4);
+	CHECK_INT(pread(out, got, 8, 4096), 8);
+	CHECK_MEM(got, zeros, 8);
+	close(out);
+	iob_free(b);
+
+	/* A pipe cannot seek: the zeros are written, and the flag drops. */
+	b = iob_new(0);
+	CHECK_INT(iob_adds(b, "x"), 1);
+	CHECK_INT(iob_addzero(b, 100), 1);
+	b->seek_zeros = 1;
+	CHECK(pipe(p) == 0);
+	CHECK_INT(iob_send(p[1], b), 101);
+	CHECK_INT(b->seek_zeros, 0);
+	CHECK_INT(b->stats.seek, 0);
+	{
+		unsigned char buf[101];
+
+		CHECK_INT(read(p[0], buf, sizeof(buf)), 101);
+		CHECK(buf[0] == 'x' && memcmp(buf + 1, zeros, 100) == 0);
+	}
+	close(p[0]);
+	close(p[1]);
+	iob_free(b);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -1225,6 +1279,7 @@ int main(void)
 	test_short_source();
 	test_send_file();
 	test_send_pipes();
+	test_send_seek_zeros();
 	test_send_short_source();
 	test_random();
 
