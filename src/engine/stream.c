@@ -84,6 +84,9 @@ static void record(struct stream_run *x, size_t first, int64_t at, int64_t ret, 
 		.len = ret > 0 ? ret : 0, .err = err, .ret = ret,
 	};
 
+	/* The entry the call stopped in front of, untouched, is not its. */
+	if (last > first && last == b->next && b->e[last].n == x->len[last])
+		last--;
 	x->r->requests++;
 	if (err) {
 		x->r->failed++;

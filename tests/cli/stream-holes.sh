@@ -10,23 +10,29 @@ command -v jq >/dev/null || skip "no jq"
 randfile s 5000
 cat > m <<'M'
 data "start"
-zero len=1M
+zero len=16M
+data "mid"
 file s at=+4096
 fill 0x41 len=10
-size 1200000
+size 17000000
 M
 
 # The same bytes as aio mode, trailing padding included; holes allocated.
 run 0 "$AIOWRITE" m -o aio.img --report=none
 run 0 "$AIOWRITE" m --mode=stream -o st.img --report=json
 same st.img aio.img
-[ "$(stat -c %s st.img)" = 1200000 ] || fail "length $(stat -c %s st.img), expected 1200000"
+[ "$(stat -c %s st.img)" = 17000000 ] || fail "length $(stat -c %s st.img), expected 17000000"
 [ "$(json out fragment kind)" = fill ] || { cat out; fail "no fragment records"; }
 [ "$(jq -r 'select(.type=="summary") | .bytes_out' out)" -lt 1048576 ] ||
 	{ cat out; fail "bytes_out counts the holes as written"; }
-# A zero range left as a hole: requests and written 0, as in aio mode.
+# A zero range left as a hole: requests and written 0, as in aio mode; the
+# fragments around it are written by one request each (the hole is longer
+# than one call moves, and a call that only stopped in front of a fragment
+# does not count for it).
 [ "$(jq -c 'select(.type=="fragment" and .kind=="zero" and .requests==0 and .written==0)' out | wc -l)" = 1 ] ||
 	{ cat out; fail "the zero fragment's record does not say requests 0, written 0"; }
+[ "$(jq -c 'select(.type=="fragment" and .kind!="zero" and .requests==1)' out | wc -l)" = 4 ] ||
+	{ cat out; fail "a fragment around the hole does not have exactly 1 request"; }
 
 # 1 TiB of zeros in stream mode: done at once, a few KiB on disk.
 run 0 timeout 20 "$AIOWRITE" -e 'data "a"' -e 'zero len=1T' -e 'data "z"' --mode=stream -o big.img
