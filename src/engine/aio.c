@@ -47,6 +47,8 @@ struct slot {
 	uint64_t off0;		/* and that byte's offset within the entry */
 	int busy;
 	int staged;		/* prepared, its reads not yet done */
+	int retry;		/* the rest of a short write, waiting for aio_write
+				 * to have room again */
 };
 
 struct aio_run {
@@ -56,7 +58,7 @@ struct aio_run {
 	struct engine_result *r;
 	struct slot *slot;
 	const struct aiocb **wait; /* the in-flight control blocks */
-	unsigned nslot, inflight;
+	unsigned nslot, inflight, retrying;
 	int fd[MAX_TARGET_FDS];
 	unsigned nfd;
 	size_t entry;		/* the next entry to submit from */
@@ -336,7 +338,7 @@ static int prepare(struct aio_run *x, struct slot *s, const iob_entry *e)
 static struct slot *free_slot(struct aio_run *x)
 {
 	for (unsigned i = 0; i < x->nslot; i++)
-		if (!x->slot[i].busy && !x->slot[i].staged)
+		if (!x->slot[i].busy && !x->slot[i].staged && !x->slot[i].retry)
 			return &x->slot[i];
 	return NULL;
 }
@@ -373,7 +375,7 @@ static unsigned stage_group(struct aio_run *x)
 	const iob_entry *e;
 	unsigned n = 0;
 
-	while (x->inflight + n < x->nslot && !*x->o->stop) {
+	while (x->inflight + x->retrying + n < x->nslot && !*x->o->stop) {
 		if (n && x->entry < x->b->used && x->b->e[x->entry].kind == IOB_ZERO)
 			break;
 		if (!(e = next_entry(x)))
@@ -418,10 +420,31 @@ static int submit_group(struct aio_run *x, unsigned n)
 	return 0;
 }
 
+/* Submit the continued short writes that found no room; -1 while some
+ * still wait. */
+static int resubmit(struct aio_run *x)
+{
+	for (unsigned i = 0; i < x->nslot && x->retrying; i++) {
+		struct slot *s = &x->slot[i];
+
+		if (!s->retry)
+			continue;
+		if (*x->o->stop)	/* numbered, so reported: it will not go */
+			record(x, s, ECANCELED, -1);
+		else if (submit(x, s) < 0)
+			return -1;
+		s->retry = 0;
+		x->retrying--;
+	}
+	return 0;
+}
+
 static void fill_queue(struct aio_run *x)
 {
 	unsigned n;
 
+	if (resubmit(x) < 0)
+		return;
 	while ((n = stage_group(x)) > 0) {
 		if (gather_run(&x->g) != 0) {
 			/* A source read failed (one was truncated under us): prepare
@@ -453,7 +476,10 @@ static void complete(struct aio_run *x, struct slot *s)
 		s->cb.aio_offset += ret;
 		s->cb.aio_nbytes -= (size_t)ret;
 		s->req = ++x->nreq;
-		submit(x, s);
+		if (submit(x, s) < 0) {	/* no room now: fill_queue tries again */
+			s->retry = 1;
+			x->retrying++;
+		}
 	}
 }
 
@@ -560,7 +586,7 @@ static int aio_run(io_batch *b, const struct target *t, const struct engine_opts
 				o->progress(o->progress_ctx, r->bytes_written, x.inflight);
 			if (x.inflight)
 				wait_and_collect(&x);
-		} while (x.inflight || (!*o->stop && next_entry(&x)));
+		} while (x.inflight || x.retrying || (!*o->stop && next_entry(&x)));
 		finish_target(&x);
 	}
 	teardown(&x);

@@ -14,7 +14,8 @@
  * inode lock).  The sink then copies what it takes into a ring of
  * WRITER_BUFS buffers, which the writer empties in order; a failed write is
  * kept and returned by the next sink_write, sink_finish or sink_drain, and
- * nothing after it is written.  Small images, and a target that fails at
+ * nothing after it is written.  The engine drains the sink after every
+ * call, so that a failure is reported with the fragments of that call.  Small images, and a target that fails at
  * once (/dev/full), never start the thread: their failures stay with the
  * request that met them.
  * Such targets never say EAGAIN, so the engine's polling never waits on
@@ -51,6 +52,7 @@ struct sink {
 	struct stage st;
 	int fd;
 	volatile sig_atomic_t *stop;
+	int err;		/* direct writes: the errno of one that failed */
 	int threaded;		/* the writer may be started */
 	struct writer *w;	/* NULL: write directly */
 };
@@ -92,7 +94,9 @@ static void *writer_main(void *arg)
 		int err = 0;
 
 		pthread_mutex_unlock(&w->mu);
-		if (!w->err)	/* after a failure nothing more is written */
+		/* After a failure, or once a signal stopped the run, nothing
+		 * more is written. */
+		if (!w->err && !(s->stop && *s->stop))
 			err = write_all(s, w->buf[i], w->len[i], &out);
 		pthread_mutex_lock(&w->mu);
 		s->st.out += out;
@@ -166,8 +170,11 @@ static int64_t sink_write(struct stage *st, const void *buf, uint64_t n)
 			st->out += (uint64_t)w;
 			return w;
 		}
-		if (errno != EINTR || (s->stop && *s->stop))
+		if (errno != EINTR || (s->stop && *s->stop)) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				s->err = errno;
 			return -1;
+		}
 	}
 }
 
@@ -178,7 +185,7 @@ int sink_drain(struct stage *st)
 	int err;
 
 	if (!w)
-		return 0;
+		return s->err;
 	pthread_mutex_lock(&w->mu);
 	if (w->fill && !w->err)
 		queue_fill(w);

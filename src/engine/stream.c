@@ -92,9 +92,14 @@ static void record(struct stream_run *x, size_t first, int64_t at, int64_t ret, 
 		x->r->failed++;
 		outcome_of(x, tag)->err = err;
 	}
-	for (size_t i = first; i <= last && i < b->used; i++)
+	for (size_t i = first; i <= last && i < b->used; i++) {
+		struct frag_outcome *f = outcome_of(x, b->e[i].tag);
+
 		if ((i == first || b->e[i].tag != b->e[i - 1].tag) && !left_as_hole(b, i))
-			outcome_of(x, b->e[i].tag)->requests++;
+			f->requests++;
+		if (err && !f->err)
+			f->err = err;
+	}
 	if (x->o->hook)
 		x->o->hook(x->o->hook_ctx, &out);
 }
@@ -110,9 +115,19 @@ static int64_t position(const io_batch *b, size_t *entry)
 	return i < b->used ? b->e[i].at : 0;
 }
 
+/* Wait for the sink's writer thread to write what this call gave it: 0,
+ * or the errno of a write to the target that failed (there, or directly).
+ * Per call, so that a failure is reported with the fragments whose bytes
+ * it lost, and never as a source that ended early. */
+static int writes_lost(struct stream_run *x)
+{
+	return x->sink ? sink_drain(x->sink) : 0;
+}
+
 static void pump(struct stream_run *x)
 {
 	for (;;) {
+		int lost;
 		size_t first;
 		int64_t at = position(x->b, &first);
 		int64_t r = x->head ? iob_write((intptr_t)x->head, x->b, to_chain)
@@ -120,6 +135,14 @@ static void pump(struct stream_run *x)
 
 		if (r == 0 || (r < -1 && *x->o->stop))
 			return;		/* done, or a signal stopped the sink */
+		if (r != -1 && (lost = writes_lost(x)) != 0) {
+			/* The writer thread failed on bytes of this call, or of
+			 * the call before: every fragment the call touched is
+			 * reported failed (too many is better than too few). */
+			x->err = lost;
+			record(x, first, at, -1, lost);
+			return;
+		}
 		if (r > 0) {
 			record(x, first, at, r, 0);
 			x->done += (uint64_t)r;
@@ -176,7 +199,7 @@ static void account(struct stream_run *x)
 		else
 			outcome_of(x, b->e[i].tag)->written += done;	/* gaps: to none */
 	}
-	x->r->bytes_written = image;
+	x->r->bytes_written = image - b->stats.seek;	/* holes: as in aio mode */
 	x->r->bytes_out = x->sink ? x->sink->out : image - b->stats.seek;
 	x->r->zero_copy = b->stats.copy_file_range + b->stats.splice + b->stats.sendfile;
 }

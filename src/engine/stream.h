@@ -10,7 +10,8 @@
  * own (only for a target that never says EAGAIN: a file or a device). */
 struct stage *sink_create(int fd, volatile sig_atomic_t *stop, int threaded);
 /* Wait until everything a threaded sink took is written: 0, or the errno
- * of the write that failed. */
+ * of a write that failed (a direct one too), so that a target's error is
+ * not taken for a source's. */
 int sink_drain(struct stage *sink);
 
 #endif

@@ -42,6 +42,31 @@ else
 	note "not root or no tmpfs mount: the ENOSPC case is not run"
 fi
 
+# A write that fails in the thread inside the second of three fragments
+# (ulimit -f: EFBIG at 9400 blocks of 512 bytes, 4,812,800 bytes, past the
+# 4 MiB the sink writes itself): that fragment must be reported failed,
+# never "ok" (the fragments of the same request may be too), and the
+# target holds a prefix of the image, as long as bytes_out says.
+randfile A 4194304
+randfile B 1048576
+randfile C 4194304
+printf 'file A\nfile B\nfile C\n' > m3
+( ulimit -f 9400 || exit 99
+  exec "$AIOWRITE" m3 -f xor:00 -o lim.img --report=json ) > out 2>err
+rc=$?
+if [ $rc = 99 ]; then
+	note "ulimit -f is not available: the EFBIG case is not run"
+else
+	[ $rc = 1 ] || { cat out err; fail "EFBIG in the writer thread: exit $rc, expected 1"; }
+	jq -e . out >/dev/null || { cat out; fail "the report is not valid JSON Lines"; }
+	[ "$(jq -r 'select(.type=="fragment" and .line==2) | .error' out)" = EFBIG ] ||
+		{ cat out; fail "line 2, whose bytes the failed write held, is not reported EFBIG"; }
+	bo=$(json out summary bytes_out)
+	[ "$bo" = "$(stat -c %s lim.img)" ] || { cat out; fail "bytes_out $bo, the target holds $(stat -c %s lim.img)"; }
+	cat A B C | head -c "$bo" | cmp - lim.img || fail "the bytes out are not a prefix of the image"
+fi
+rm -f A B C lim.img
+
 # A signal while the thread writes: exit 143, promptly.
 "$AIOWRITE" -e 'fill 7 len=64G' -f xor:00 -o big.img --report=none 2>err &
 pid=$!
