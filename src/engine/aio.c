@@ -227,21 +227,6 @@ static const iob_entry *next_entry(struct aio_run *x)
 	return NULL;
 }
 
-/* Bytes of entry e from offset done into buf (n bytes): 0 or an errno. */
-static int stage(const iob_entry *e, uint64_t done, unsigned char *buf, uint64_t n)
-{
-	switch (e->kind) {
-	case IOB_BUF:
-		memcpy(buf, e->buf + done, n);
-		return 0;
-	case IOB_FILE:
-		return pread_full(e->fd, buf, n, (int64_t)(e->off + done));
-	default:
-		memset(buf, e->byte, n);
-		return 0;
-	}
-}
-
 /* Note a file piece's read for the group's gather; anything else, and
  * everything while a failed group is redone, is staged at once. */
 static int defer_or_stage(struct aio_run *x, const iob_entry *e, uint64_t done, unsigned char *buf,
@@ -249,7 +234,7 @@ static int defer_or_stage(struct aio_run *x, const iob_entry *e, uint64_t done, 
 {
 	if (e->kind == IOB_FILE && !(e->flags & IOB_STREAM) && x->entry >= x->direct_until)
 		return gather_add(&x->g, e->fd, e->off + done, (uint32_t)n, buf);
-	return stage(e, done, buf, n);
+	return entry_bytes(e, done, buf, n);
 }
 
 /* Whether entry i may join a packed request that ends at target offset end:

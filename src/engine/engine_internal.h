@@ -5,8 +5,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* pread exactly n bytes at off: 0, or an errno (EIO: the file ended). */
-int pread_full(int fd, void *buf, size_t n, int64_t off);
+#include "iob.h"
+#include "util/io.h"
+
+/* n bytes of entry e from offset done into buf, whatever its kind (a
+ * memory, file or fill entry): 0, or an errno (EIO: a file ended). */
+int entry_bytes(const iob_entry *e, uint64_t done, unsigned char *buf, uint64_t n);
 /* *err = the formatted message (NULL if even that fails); returns -1. */
 int set_error(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

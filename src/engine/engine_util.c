@@ -2,28 +2,23 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "engine/engine_internal.h"
 
-int pread_full(int fd, void *buf, size_t n, int64_t off)
+int entry_bytes(const iob_entry *e, uint64_t done, unsigned char *buf, uint64_t n)
 {
-	unsigned char *p = buf;
-
-	while (n) {
-		ssize_t got = pread(fd, p, n, off);
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			return errno;
-		if (got == 0)
-			return EIO;
-		p += got;
-		off += got;
-		n -= (size_t)got;
+	switch (e->kind) {
+	case IOB_BUF:
+		memcpy(buf, e->buf + done, n);
+		return 0;
+	case IOB_FILE:
+		return pread_full(e->fd, buf, n, (int64_t)(e->off + done));
+	default:
+		memset(buf, e->byte, n);
+		return 0;
 	}
-	return 0;
 }
 
 int set_error(char **err, const char *fmt, ...)

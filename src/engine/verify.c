@@ -22,21 +22,6 @@
 
 #define PIECE ((size_t)256 * 1024)
 
-/* The expected bytes of e from offset done, into want (len bytes). */
-static int expected(const iob_entry *e, uint64_t done, unsigned char *want, size_t len)
-{
-	switch (e->kind) {
-	case IOB_BUF:
-		memcpy(want, e->buf + done, len);
-		return 0;
-	case IOB_FILE:
-		return pread_full(e->fd, want, len, (int64_t)(e->off + done));
-	default:
-		memset(want, e->byte, len);
-		return 0;
-	}
-}
-
 static size_t first_difference(const unsigned char *a, const unsigned char *b, size_t n)
 {
 	size_t i = 0;
@@ -55,7 +40,7 @@ static void verify_entry(const iob_entry *e, int fd, unsigned char *got, unsigne
 		int err = pread_full(fd, got, len, e->at + (int64_t)done);
 
 		if (!err)
-			err = expected(e, done, want, len);
+			err = entry_bytes(e, done, want, len);
 		if (err) {
 			f->err = err;
 			f->verify_failed = 1;

@@ -49,7 +49,8 @@ struct outbuf {
  * name).  Relative @FILE paths resolve against the current directory. */
 struct stage *filter_create(const char *spec, char **err);
 
-/* The write of stage st (st->ops->write), counting st->in. */
+/* The write of stage st (st->ops->write), at most FILTER_CALL_MAX bytes a
+ * call, counting st->in. */
 int64_t stage_write(struct stage *st, const void *buf, uint64_t n);
 /* The finish of one stage. */
 int stage_finish(struct stage *st);

@@ -12,10 +12,9 @@
 #include "filter/filter.h"
 #include "util/suggest.h"
 
-/* The most input a filter's write() takes in one call, in batches of its
- * outbuf: it goes on to the next batch only while the next stage takes
- * everything, and returns to its caller after this much, so one call on a
- * huge memory entry stays short. */
+/* The most input a stage's write() is given in one call (stage_write cuts
+ * longer ones), so one call on a huge memory entry stays short; a filter
+ * takes it in batches of its outbuf while the next stage takes everything. */
 #define FILTER_CALL_MAX ((uint64_t)1 << 20)
 
 struct stage *xor_create(const char *spec, const char *arg, char **err);

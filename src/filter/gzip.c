@@ -318,10 +318,6 @@ static int64_t gzip_write(struct stage *st, const void *buf, uint64_t n)
 	const unsigned char *in = buf;
 	uint64_t taken = 0;
 
-	if (n == 0)
-		return 0;
-	if (n > FILTER_CALL_MAX)
-		n = FILTER_CALL_MAX;
 	if (f->err || f->finishing) {
 		errno = f->err ? f->err : EINVAL; /* no input after finish */
 		return -1;

@@ -20,6 +20,8 @@ int64_t stage_write(struct stage *st, const void *buf, uint64_t n)
 
 	if (n == 0)
 		return 0;
+	if (n > FILTER_CALL_MAX)	/* bounded work a call, for every stage */
+		n = FILTER_CALL_MAX;
 	r = st->ops->write(st, buf, n);
 	if (r > 0)
 		st->in += (uint64_t)r;
@@ -90,10 +92,6 @@ int64_t transform_write(struct stage *st, struct outbuf *o, const void *buf, uin
 	const unsigned char *in = buf;
 	uint64_t taken = 0;
 
-	if (n == 0)
-		return 0;
-	if (n > FILTER_CALL_MAX)
-		n = FILTER_CALL_MAX;
 	if (outbuf_flush(st, o) < 0)
 		return -1;
 	/* Input is taken once encoded into o; a flush that stops after that

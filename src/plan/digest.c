@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "plan/plan_internal.h"
+#include "util/io.h"
 
 #define PIECE (256 * 1024)
 
@@ -18,17 +19,14 @@
 static int hash_file(EVP_MD_CTX *ctx, unsigned char *buf, int fd, int64_t off, int64_t len)
 {
 	while (len > 0) {
-		ssize_t got = pread(fd, buf, len < PIECE ? (size_t)len : PIECE, off);
+		size_t k = len < PIECE ? (size_t)len : PIECE;
+		int err = pread_full(fd, buf, k, off);
 
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			return errno;
-		if (got == 0)
-			return EIO;
-		EVP_DigestUpdate(ctx, buf, (size_t)got);
-		off += got;
-		len -= got;
+		if (err)
+			return err;
+		EVP_DigestUpdate(ctx, buf, k);
+		off += (int64_t)k;
+		len -= (int64_t)k;
 	}
 	return 0;
 }
