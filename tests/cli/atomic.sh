@@ -4,6 +4,7 @@
 # a full disk, SIGTERM, kill -9 at a random moment -- the target is exactly
 # the old file or exactly the new one.
 . "${TESTS_DIR:-$(dirname "$0")/..}/cli/lib.sh"
+needs jq
 
 leftovers() { ls -a "$1" | grep -c '\.aiowrite-.*\.tmp$'; }
 

@@ -6,7 +6,7 @@
 . "${TESTS_DIR:-$(dirname "$0")/..}/cli/lib.sh"
 
 [ "$(id -u)" = 0 ] || skip "not root: cannot set up a loop device"
-command -v losetup >/dev/null || skip "no losetup"
+needs losetup:mount
 
 randfile back.img 4194304
 cp back.img old.img

@@ -9,7 +9,7 @@
 # python3 is there, typed into an interactive bash on a pseudo-terminal.
 . "${TESTS_DIR:-$(dirname "$0")/..}/cli/lib.sh"
 
-command -v bash >/dev/null 2>&1 || skip "no bash"
+needs bash
 COMPLETION=$TESTS_DIR/../completion/aiowrite-cli.bash
 [ -f "$COMPLETION" ] || fail "no $COMPLETION"
 bash -n "$COMPLETION" || fail "$COMPLETION does not parse"

@@ -6,7 +6,7 @@
 # a summary with "dry_run":true.
 . "${TESTS_DIR:-$(dirname "$0")/..}/cli/lib.sh"
 
-command -v jq >/dev/null || skip "no jq"
+needs jq
 randfile src.bin 10000
 # Line numbers differ from fragment numbers (comments, a blank line, a
 # directive); offsets are known from the text.

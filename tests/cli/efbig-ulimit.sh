@@ -5,7 +5,7 @@
 # limit), that step has its own "truncate" record with EFBIG.
 . "${TESTS_DIR:-$(dirname "$0")/..}/cli/lib.sh"
 
-command -v jq >/dev/null || skip "no jq"
+needs jq
 BLOCKS=1024	# ulimit -f counts 512-byte blocks in dash (1024-byte in bash)
 
 # limited [ignore] CMD...: run CMD under the limit, stdout in ./out, stderr

@@ -7,7 +7,7 @@
 . "${TESTS_DIR:-$(dirname "$0")/..}/cli/lib.sh"
 
 [ "$(id -u)" = 0 ] || skip "not root: cannot mount a tmpfs"
-command -v jq >/dev/null || skip "no jq"
+needs jq
 ENOSPC=28	# Linux's errno value
 mkdir mnt
 mount -t tmpfs -o size=1m,mode=0755 aiowrite-test mnt 2>mnt.err || skip "cannot mount a tmpfs: $(cat mnt.err)"

@@ -17,8 +17,8 @@
 . "${TESTS_DIR:-$(dirname "$0")/..}/cli/lib.sh"
 
 [ "$(id -u)" = 0 ] || skip "not root: cannot mount a tmpfs or set up a loop device"
-command -v losetup >/dev/null || skip "no losetup"
-command -v jq >/dev/null || skip "no jq"
+needs losetup:mount
+needs jq
 
 IMG=16777216
 randfile src $IMG

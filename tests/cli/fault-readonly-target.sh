@@ -80,7 +80,7 @@ else
 fi
 
 # b. Immutable and append-only files (root, and a file system with the flags).
-if [ "$(id -u)" = 0 ] && command -v chattr >/dev/null; then
+if [ "$(id -u)" = 0 ] && command -v chattr >/dev/null && command -v jq >/dev/null; then
 	mkdir attr
 	cp old.img attr/imm.img
 	cp old.img attr/app.img
@@ -112,7 +112,7 @@ if [ "$(id -u)" = 0 ] && command -v chattr >/dev/null; then
 	fi
 	chattr -i -a attr/imm.img attr/app.img 2>/dev/null
 else
-	note "not root or no chattr: part b (immutable file) is not run"
+	note "not root, or no chattr or jq: part b (immutable file) is not run"
 	skipped="$skipped b(not-root)"
 fi
 

@@ -23,7 +23,7 @@
 # truncate, it is retried with a 4 GiB source, then skipped.
 . "${TESTS_DIR:-$(dirname "$0")/..}/cli/lib.sh"
 
-command -v jq >/dev/null || skip "no jq"
+needs jq
 HEAD=1048576
 randfile head.bin $HEAD
 

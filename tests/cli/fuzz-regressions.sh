@@ -10,7 +10,7 @@
 
 regressions=${TESTS_DIR:-$(dirname "$0")/..}/fuzz/regressions
 [ -d "$regressions" ] || fail "no $regressions"
-command -v timeout >/dev/null || skip "no timeout(1)"
+needs timeout:coreutils
 fuzz_bin=$(dirname "$AIOWRITE")/fuzz/fuzz_manifest
 [ -x "$fuzz_bin" ] || fuzz_bin=
 

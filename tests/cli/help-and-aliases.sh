@@ -3,6 +3,7 @@
 # with examples at the end, --usage, aliases from ~/.popt honoured, and an
 # unknown option answered with what was probably meant.
 . "${TESTS_DIR:-$(dirname "$0")/..}/cli/lib.sh"
+needs jq
 
 run 0 "$AIOWRITE" --help
 for group in Target: Engine: Filters: Report: Safety: Examples:; do

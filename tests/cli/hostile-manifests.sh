@@ -13,7 +13,7 @@
 hostile=${TESTS_DIR:-$(dirname "$0")/..}/hostile
 expect=$hostile/expect
 [ -f "$expect" ] || fail "no $expect"
-command -v timeout >/dev/null || skip "no timeout(1)"
+needs timeout:coreutils
 LC_ALL=C
 export LC_ALL
 RSS_MAX_KB=$((512 * 1024))

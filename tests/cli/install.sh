@@ -15,9 +15,7 @@ case $bdir in
 "$top"/*) build=${bdir#"$top"/} ;;
 *) skip "$AIOWRITE is not built in $top" ;;
 esac
-for tool in make cc pkg-config groff; do
-	command -v $tool >/dev/null 2>&1 || skip "no $tool"
-done
+needs make cc:gcc pkg-config groff:groff-base
 
 # mk LOG TARGET VAR=VALUE...: make TARGET in the tree, into the same build.
 mk() {

@@ -15,6 +15,20 @@ fail() { echo "FAIL: $*"; exit 1; }
 skip() { echo "skip: $*"; exit 77; }
 note() { echo "# $*"; }
 
+# needs PROGRAM[:PACKAGE]...: skip unless every PROGRAM (a command, or an
+# absolute path) is there.  PACKAGE, the Debian package that has it (default:
+# the program's name), goes into the reason; scripts/deps installs the
+# packages the tests use when run as root and only names them otherwise.
+needs() {
+	for _need; do
+		_prog=${_need%%:*} _pkg=${_need#*:}
+		case $_prog in
+		/*) [ -x "$_prog" ] ;;
+		*) command -v "$_prog" >/dev/null 2>&1 ;;
+		esac || skip "no $_prog (Debian package ${_pkg##*/}; scripts/deps installs it as root)"
+	done
+}
+
 # run EXPECTED_STATUS CMD...: run, keep stdout in ./out and stderr in ./err.
 run() {
 	_want=$1; shift

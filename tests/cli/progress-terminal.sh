@@ -4,7 +4,7 @@
 # flight, redrawn in place and erased at the end; without a terminal, or
 # with --no-progress, nothing; --progress forces it anywhere.
 . "${TESTS_DIR:-$(dirname "$0")/..}/cli/lib.sh"
-command -v script >/dev/null || skip "no script(1)"
+needs script:bsdutils
 
 job="-e 'fill 1 len=128M' -b 16K -j 1 --report=none"
 script -qec "\"$AIOWRITE\" $job -o a.img" /dev/null > screen || fail "run under script"

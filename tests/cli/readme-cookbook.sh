@@ -7,9 +7,7 @@
 # A recipe without a check here, or a check without its recipe, fails.
 . "${TESTS_DIR:-$(dirname "$0")/..}/cli/lib.sh"
 
-for tool in xxd jq gzip tar od; do
-	command -v $tool >/dev/null 2>&1 || skip "no $tool"
-done
+needs xxd jq gzip tar od:coreutils
 readme=$TESTS_DIR/../README.md
 
 # The Cookbook section: after ## Examples, up to the next ## heading.

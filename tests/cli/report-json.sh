@@ -4,6 +4,7 @@
 # adds one request record per request whose sums agree with the fragments;
 # -q keeps failures only; the summary is last and agrees with the exit status.
 . "${TESTS_DIR:-$(dirname "$0")/..}/cli/lib.sh"
+needs jq
 
 randfile src 10000
 cat > m <<'M'
@@ -67,10 +68,11 @@ has out '^ +1 +file +0x0 \(0\) +9\.8 KiB +3 +9\.8 KiB +ok$'
 has out '^ +3 +zero +0x4002 \(16386\) +1\.0 MiB +0 +0 B +hole$'
 has out '^out6.img: 4 fragments, 5 requests, 0 failed, 13002 bytes \(12\.7 KiB\) written in [0-9.]+ s \([0-9.]+ [KMG]?i?B/s\); aio mode'
 # Colour: only on a terminal, never with NO_COLOR, never into a pipe or file.
+# (A terminal that says TERM=dumb gets none either: the runs set TERM.)
 [ "$(grep -c "$(printf '\033')" out)" = 0 ] || fail "colour in a report to a file"
 if command -v script >/dev/null; then
-	script -qec "\"$AIOWRITE\" -e 'data x' -o /dev/full" /dev/null > screen
+	TERM=xterm script -qec "\"$AIOWRITE\" -e 'data x' -o /dev/full" /dev/null > screen
 	grep -q "$(printf '\033')\[1;31mENOSPC" screen || { cat -v screen; fail "no colour on a terminal"; }
-	NO_COLOR=1 script -qec "\"$AIOWRITE\" -e 'data x' -o /dev/full" /dev/null > screen
+	NO_COLOR=1 TERM=xterm script -qec "\"$AIOWRITE\" -e 'data x' -o /dev/full" /dev/null > screen
 	[ "$(grep -c "$(printf '\033')" screen)" = 0 ] || fail "colour with NO_COLOR set"
 fi

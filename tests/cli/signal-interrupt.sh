@@ -9,7 +9,7 @@
 # retried once, bigger, and then the test is skipped rather than failed.
 . "${TESTS_DIR:-$(dirname "$0")/..}/cli/lib.sh"
 
-command -v jq >/dev/null || skip "no jq"
+needs jq
 MiB=1048576
 free_kib=$(df -Pk . | awk 'NR == 2 { print $4 }')
 [ -n "$free_kib" ] && [ "$free_kib" -ge $((4 * 1024 * 1024)) ] ||

@@ -6,7 +6,7 @@
 # pipe, a filter, a file opened for appending) the zeros are written.
 . "${TESTS_DIR:-$(dirname "$0")/..}/cli/lib.sh"
 
-command -v jq >/dev/null || skip "no jq"
+needs jq
 randfile s 5000
 cat > m <<'M'
 data "start"

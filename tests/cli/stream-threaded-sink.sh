@@ -8,7 +8,7 @@
 # not hang it.
 . "${TESTS_DIR:-$(dirname "$0")/..}/cli/lib.sh"
 
-command -v jq >/dev/null || skip "no jq"
+needs jq
 randfile src 25000000
 echo 'file src' > m
 

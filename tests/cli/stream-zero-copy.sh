@@ -4,6 +4,7 @@
 # summary's zero_copy counter says how many bytes did, and strace shows the
 # system calls.  A 1 GiB gap streams without 1 GiB of memory.
 . "${TESTS_DIR:-$(dirname "$0")/..}/cli/lib.sh"
+needs jq
 
 randfile src 3000000
 printf 'file src\ndata "mid"\nfile src skip=5 len=1000000\n' > m
@@ -36,6 +37,12 @@ else
 fi
 
 # A 1 GiB gap through a pipe: peak memory stays small.
-/usr/bin/time -f %M -o rss "$AIOWRITE" -e 'data "a"' -e 'data "b" at=1G' -f xor:00 -o - --report=none | wc -c > n
+timer=
+if [ -x /usr/bin/time ]; then
+	timer="/usr/bin/time -f %M -o rss"
+else
+	note "no /usr/bin/time (Debian package time): peak RSS not checked"
+fi
+$timer "$AIOWRITE" -e 'data "a"' -e 'data "b" at=1G' -f xor:00 -o - --report=none | wc -c > n
 [ "$(cat n)" = 1073741825 ] || fail "gap stream length $(cat n)"
-[ "$(tail -n 1 rss)" -lt 65536 ] || fail "peak RSS $(tail -n 1 rss) KiB for a 1 GiB gap"
+[ -z "$timer" ] || [ "$(tail -n 1 rss)" -lt 65536 ] || fail "peak RSS $(tail -n 1 rss) KiB for a 1 GiB gap"

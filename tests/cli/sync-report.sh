@@ -4,7 +4,7 @@
 # makes the exit status 1.  --sync=none (and the default) has no sync record.
 . "${TESTS_DIR:-$(dirname "$0")/..}/cli/lib.sh"
 
-command -v jq >/dev/null || skip "no jq"
+needs jq
 randfile src.bin 3000000
 cat > m <<'M'
 data "abc"

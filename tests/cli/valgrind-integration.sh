@@ -10,7 +10,7 @@
 # sanitizer build (valgrind and ASan do not mix).
 . "${TESTS_DIR:-$(dirname "$0")/..}/cli/lib.sh"
 
-command -v valgrind >/dev/null || skip "no valgrind"
+needs valgrind jq
 case $AIOWRITE in */san/*) skip "sanitizer build ($AIOWRITE): valgrind and ASan do not mix" ;; esac
 grep -aq __asan_init "$AIOWRITE" 2>/dev/null && skip "$AIOWRITE is built with ASan: valgrind and ASan do not mix"
 valgrind -q --error-exitcode=99 true 2>vg.err || skip "valgrind does not work here: $(head -n 3 vg.err)"

@@ -23,8 +23,8 @@
 case $0 in /*) here=$(dirname "$0") ;; *) here=$OLDPWD/$(dirname "$0") ;; esac
 LOSSYFS_C=${TESTS_DIR:-$here/..}/helpers/fuse/lossyfs.c
 [ -f "$LOSSYFS_C" ] || fail "no $LOSSYFS_C"
-command -v jq >/dev/null || skip "no jq"
-command -v mountpoint >/dev/null || skip "no mountpoint (util-linux)"
+needs jq
+needs mountpoint:util-linux
 [ -c /dev/fuse ] || skip "no /dev/fuse"
 [ -r /dev/fuse ] && [ -w /dev/fuse ] || skip "/dev/fuse is not usable by $(id -un)"
 pkg-config --exists fuse3 2>/dev/null || skip "no libfuse3 (install libfuse3-dev and fuse3)"

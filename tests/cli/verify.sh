@@ -4,6 +4,7 @@
 # or an unreadable target is a usage error.  (A target that loses writes is
 # tests/cli/verify-lost-writes.sh.)
 . "${TESTS_DIR:-$(dirname "$0")/..}/cli/lib.sh"
+needs jq
 
 randfile src 500000
 printf 'file src skip=7\ndata "x" at=+100\nzero len=1M\nfill 3 len=70000\nuuid text\n' > m
