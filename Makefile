@@ -33,7 +33,8 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpopt -luuid -
 ALL_CPPFLAGS := -std=c17 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Isrc $(CPPFLAGS)
 LIBS := $(PKG_LIBS) -lrt -lpthread
 
-IOB_SRC := $(sort $(wildcard src/iob/*.c))
+# The io_batch library reads streams with src/util/io.c, so it carries it.
+IOB_SRC := $(sort $(wildcard src/iob/*.c)) src/util/io.c
 APP_SRC := $(sort $(filter-out src/main.c,$(wildcard src/*/*.c)))
 APP_SRC := $(filter-out $(IOB_SRC),$(APP_SRC))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))

@@ -33,16 +33,14 @@ static void install_signals(void)
 int main(int argc, char **argv)
 {
 	struct run x = { .stop = &stop_signal };
-	char *err = NULL;
 	int rc;
 
-	rc = options_parse(&x.o, argc, (const char **)argv, &err);
+	rc = options_parse(&x.o, argc, (const char **)argv, &x.errs);
 	if (rc != 0) {
 		if (rc < 0) {
-			complain(err, 0);
-			fputs("Try 'aiowrite-cli --help' for more information.\n", stderr);
+			complain(&x.errs);
+			fputs("Try '" PROGRAM " --help' for more information.\n", stderr);
 		}
-		free(err);
 		options_release(&x.o);
 		return rc < 0 ? EXIT_USAGE : EXIT_OK;
 	}

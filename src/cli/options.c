@@ -1,12 +1,12 @@
 /*
- * options.c -- popt tables, one per group, and the checks that need more
- * than one option.  Values that take words (--mode, --sync, --report) or
- * sizes (-j, -b) are checked here so that a mistake is a usage error (exit
- * 2) naming the option, before anything else happens.
+ * options.c -- popt tables, one per group, filling one struct options.
+ * Values that take words (--mode, --sync, --report) or sizes (-j, -b) are
+ * checked here so that a mistake is a usage error (exit 2) naming the
+ * option, before anything else happens; checks that take more than one
+ * option (or the target) are in one place, run.c's check_options.
  */
 #include <errno.h>
 #include <popt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +14,9 @@
 #include "cli/options.h"
 #include "engine/engine.h"
 #include "manifest/manifest.h"
+#include "cli/progress.h"
 #include "util/suggest.h"
+#include "util/units.h"
 
 #ifndef VERSION
 #define VERSION "0.1.0"
@@ -38,10 +40,8 @@ static struct poptOption engine_table[] = {
 	{ "mode", 'm', POPT_ARG_STRING, NULL, OPT_MODE,
 	  "auto (aio for a seekable target without filters, else stream), aio or stream",
 	  "auto|aio|stream" },
-	{ "queue-depth", 'j', POPT_ARG_STRING, NULL, OPT_DEPTH,
-	  "aio requests in flight (default 16)", "N" },
-	{ "request-size", 'b', POPT_ARG_STRING, NULL, OPT_REQSIZE,
-	  "largest single request (default 1M)", "SIZE" },
+	{ "queue-depth", 'j', POPT_ARG_STRING, NULL, OPT_DEPTH, NULL, "N" },	/* help_defaults */
+	{ "request-size", 'b', POPT_ARG_STRING, NULL, OPT_REQSIZE, NULL, "SIZE" },
 	{ "sync", '\0', POPT_ARG_STRING, NULL, OPT_SYNC,
 	  "after the writes, aio_fsync with O_DSYNC (data) or O_SYNC (full)", "none|data|full" },
 	POPT_TABLEEND
@@ -56,9 +56,7 @@ static struct poptOption filter_table[] = {
 
 static struct poptOption report_table[] = {
 	{ "no-progress", '\0', POPT_ARG_NONE, NULL, OPT_NO_PROGRESS, "never show progress", NULL },
-	{ "progress", '\0', POPT_ARG_NONE, NULL, OPT_PROGRESS,
-	  "show progress on standard error (default: when it is a terminal and the "
-	  "job is 64 MiB or more)", NULL },
+	{ "progress", '\0', POPT_ARG_NONE, NULL, OPT_PROGRESS, NULL, NULL },	/* help_defaults */
 	{ "quiet", 'q', POPT_ARG_NONE, NULL, 'q', "report only failed fragments and the summary",
 	  NULL },
 	{ "report", '\0', POPT_ARG_STRING, NULL, OPT_REPORT,
@@ -114,16 +112,30 @@ static struct poptOption table[] = {
 	POPT_TABLEEND
 };
 
-__attribute__((format(printf, 2, 3)))
-static int usage(char **err, const char *fmt, ...)
+static void set_help(struct poptOption *t, const char *name, const char *text)
 {
-	va_list ap;
+	for (; t->longName || t->argInfo; t++)
+		if (t->longName && strcmp(t->longName, name) == 0)
+			t->descrip = text;
+}
 
-	va_start(ap, fmt);
-	if (vasprintf(err, fmt, ap) < 0)
-		*err = NULL;
-	va_end(ap);
-	return -1;
+/* The help texts that name a default: made from the constants, so that
+ * --help cannot say one thing and the code do another. */
+static void help_defaults(void)
+{
+	static char depth[64], size[64], progress[128];
+	char h[24];
+
+	snprintf(depth, sizeof(depth), "aio requests in flight (default %u)",
+		 ENGINE_DEFAULT_QUEUE_DEPTH);
+	snprintf(size, sizeof(size), "largest single request (default %s)",
+		 short_size(h, sizeof(h), ENGINE_DEFAULT_REQUEST_SIZE));
+	snprintf(progress, sizeof(progress), "show progress on standard error (default: when it "
+		 "is a terminal and the job is %s or more)",
+		 short_size(h, sizeof(h), PROGRESS_LARGE));
+	set_help(engine_table, "queue-depth", depth);
+	set_help(engine_table, "request-size", size);
+	set_help(report_table, "progress", progress);
 }
 
 /* Index of word in words[], or -1. */
@@ -149,19 +161,19 @@ static int push(char ***v, size_t *n, char *s)
 }
 
 static int size_arg(const char *name, const char *arg, int64_t lo, int64_t hi, int64_t *out,
-		    char **err)
+		    struct errors *err)
 {
 	const char *why = parse_number(arg, strlen(arg), out);
 
 	if (why)
-		return usage(err, "%s: %s", name, why);
+		return error_add(err, "%s: %s", name, why);
 	if (*out < lo || *out > hi)
-		return usage(err, "%s: '%s' is out of range", name, arg);
+		return error_add(err, "%s: '%s' is out of range", name, arg);
 	return 0;
 }
 
 /* One option with a value; 0 or -1 with *err. */
-static int take(struct options *o, int val, char *arg, char **err)
+static int take(struct options *o, int val, char *arg, struct errors *err)
 {
 	static const char *const modes[] = { "auto", "aio", "stream", NULL };
 	static const char *const syncs[] = { "none", "data", "full", NULL };
@@ -188,15 +200,15 @@ static int take(struct options *o, int val, char *arg, char **err)
 		return 0;
 	case OPT_MODE:
 		if ((o->mode = pick(arg, modes)) < 0)
-			rc = usage(err, "--mode: '%s' is not one of auto, aio, stream", arg);
+			rc = error_add(err, "--mode: '%s' is not one of auto, aio, stream", arg);
 		break;
 	case OPT_SYNC:
 		if ((o->sync = pick(arg, syncs)) < 0)
-			rc = usage(err, "--sync: '%s' is not one of none, data, full", arg);
+			rc = error_add(err, "--sync: '%s' is not one of none, data, full", arg);
 		break;
 	case OPT_REPORT:
 		if ((o->report = pick(arg, reports)) < 0)
-			rc = usage(err, "--report: '%s' is not one of text, json, none", arg);
+			rc = error_add(err, "--report: '%s' is not one of text, json, none", arg);
 		break;
 	case OPT_DEPTH:
 		if ((rc = size_arg("--queue-depth", arg, 1, 1024, &n, err)) == 0)
@@ -247,7 +259,7 @@ static size_t long_names(const char **names, size_t max)
 }
 
 /* popt's complaint, and for an unknown option what was probably meant. */
-static int bad_option(char **err, const char *opt, int code)
+static int bad_option(struct errors *err, const char *opt, int code)
 {
 	const char *names[64], *pick = NULL;
 	size_t n = long_names(names, 64);
@@ -255,28 +267,24 @@ static int bad_option(char **err, const char *opt, int code)
 	if (code == POPT_ERROR_BADOPT && strncmp(opt, "--", 2) == 0)
 		pick = nearest_word(opt + 2, strcspn(opt + 2, "="), names, n, ~0u);
 	if (pick)
-		return usage(err, "%s: %s (did you mean --%s?)", opt, poptStrerror(code), pick);
-	return usage(err, "%s: %s", opt, poptStrerror(code));
+		return error_add(err, "%s: %s (did you mean --%s?)", opt, poptStrerror(code), pick);
+	return error_add(err, "%s: %s", opt, poptStrerror(code));
 }
 
-static int operands(struct options *o, poptContext pc, char **err)
+static int operands(struct options *o, poptContext pc, struct errors *err)
 {
 	const char *extra;
 
 	o->manifest = poptGetArg(pc);
 	if ((extra = poptGetArg(pc)) != NULL)
-		return usage(err, "one manifest at a time: '%s' follows '%s'", extra, o->manifest);
+		return error_add(err, "one manifest at a time: '%s' follows '%s'", extra, o->manifest);
 	if (!o->manifest && !o->nline)
-		return usage(err, "no manifest: give a MANIFEST file, - for standard input, "
+		return error_add(err, "no manifest: give a MANIFEST file, - for standard input, "
 			     "or -e LINE");
-	if (o->force && o->patch)
-		return usage(err, "--force and --patch exclude each other");
-	if (o->verbose && o->quiet)
-		return usage(err, "--verbose and --quiet exclude each other");
 	return 0;
 }
 
-int options_parse(struct options *o, int argc, const char **argv, char **err)
+int options_parse(struct options *o, int argc, const char **argv, struct errors *err)
 {
 	poptContext pc;
 	int val;
@@ -285,10 +293,10 @@ int options_parse(struct options *o, int argc, const char **argv, char **err)
 	o->queue_depth = ENGINE_DEFAULT_QUEUE_DEPTH;
 	o->request_size = ENGINE_DEFAULT_REQUEST_SIZE;
 	o->progress = -1;
-	*err = NULL;
+	help_defaults();
 	pc = poptGetContext("aiowrite-cli", argc, argv, table, 0);
 	if (!pc)
-		return usage(err, "%s", strerror(ENOMEM));
+		return error_nomem(err);
 	o->ctx = pc;
 	poptSetOtherOptionHelp(pc, "[OPTION]... MANIFEST\n   or: aiowrite-cli [OPTION]... "
 				   "-e LINE [-e LINE]...");

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/error.h"
+
 enum mode { MODE_AUTO, MODE_AIO, MODE_STREAM };
 enum report_format { REPORT_TEXT, REPORT_JSON, REPORT_NONE };
 
@@ -30,8 +32,9 @@ struct options {
 	void *ctx;		/* popt's context: owns the operands */
 };
 
-/* 0: run; 1: done (--help, --version printed); -1: usage error, *err set. */
-int options_parse(struct options *o, int argc, const char **argv, char **err);
+/* 0: run; 1: done (--help, --version printed); -1: usage error, in err.
+ * The checks that take more than one option are run's (check_options). */
+int options_parse(struct options *o, int argc, const char **argv, struct errors *err);
 void options_release(struct options *o);
 
 #endif

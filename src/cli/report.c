@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli/report.h"
+#include "util/escape.h"
 #include "util/units.h"
 
 #define TEXT_LIST_MAX 200	/* beyond this the text list shows failures only */
@@ -75,16 +76,6 @@ static void json_string(FILE *out, const char *str)
 	putc('"', out);
 }
 
-/* Text for a terminal: control bytes as \xHH. */
-static void text_string(FILE *out, const char *str)
-{
-	for (const unsigned char *p = (const unsigned char *)str; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			fprintf(out, "\\x%02x", *p);
-		else
-			putc(*p, out);
-}
-
 static void json_error(FILE *out, int err, const char *message)
 {
 	if (!err) {
@@ -103,37 +94,25 @@ static int use_colour(FILE *out)
 	return isatty(fileno(out)) && !getenv("NO_COLOR") && !(term && strcmp(term, "dumb") == 0);
 }
 
-__attribute__((format(printf, 2, 3)))
-static int refuse(char **err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(err, fmt, ap) < 0)
-		*err = NULL;
-	va_end(ap);
-	return -1;
-}
-
 /* The report file must not be the target or a source: opening it for
  * writing would destroy one of them. */
 static int check_report_file(const char *path, const struct target *t, const struct plan *p,
-			     char **err)
+			     struct errors *err)
 {
 	struct stat st;
 
 	if (stat(path, &st) < 0)
 		return 0;
 	if (t->type != TARGET_NONE && st.st_dev == t->dev && st.st_ino == t->ino)
-		return refuse(err, "report file '%s' is the target", path);
+		return error_add(err, "report file '%s' is the target", path);
 	for (size_t i = 0; i < p->nsrc; i++)
 		if (st.st_dev == p->src[i].dev && st.st_ino == p->src[i].ino)
-			return refuse(err, "report file '%s' is one of the sources", path);
+			return error_add(err, "report file '%s' is one of the sources", path);
 	return 0;
 }
 
 int report_open(struct report *rp, const struct options *o, const struct target *t,
-		const struct manifest *m, const struct plan *p, char **err)
+		const struct manifest *m, const struct plan *p, struct errors *err)
 {
 	int fd;
 
@@ -153,7 +132,8 @@ int report_open(struct report *rp, const struct options *o, const struct target 
 	/* Not truncated yet: that waits for report_begin, after the target opened. */
 	fd = open(o->report_file, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, 0666);
 	if (fd < 0 || !(rp->out = fdopen(fd, "w"))) {
-		refuse(err, "cannot open report file '%s': %s", o->report_file, strerror(errno));
+		error_add(err, "cannot open report file '%s': %s", o->report_file,
+			  strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -163,39 +143,64 @@ int report_open(struct report *rp, const struct options *o, const struct target 
 	return 0;
 }
 
-int report_begin(struct report *rp, const struct target *t, char **err)
+int report_begin(struct report *rp, const struct target *t, struct errors *err)
 {
 	struct stat st;
 
 	if (!rp->own)
 		return 0;
 	if (fstat(fileno(rp->out), &st) < 0)
-		return refuse(err, "cannot use report file '%s': %s", rp->path, strerror(errno));
+		return error_add(err, "cannot use report file '%s': %s", rp->path, strerror(errno));
 	if (t->fd >= 0 && st.st_dev == t->dev && st.st_ino == t->ino)
-		return refuse(err, "report file '%s' is the target", rp->path);
+		return error_add(err, "report file '%s' is the target", rp->path);
 	if (S_ISREG(st.st_mode) && ftruncate(fileno(rp->out), 0) < 0)
-		return refuse(err, "cannot truncate report file '%s': %s", rp->path,
+		return error_add(err, "cannot truncate report file '%s': %s", rp->path,
 			      strerror(errno));
 	return 0;
+}
+
+/* The manifest line of fragment tag (0 for a gap). */
+static unsigned line_of(const struct report *rp, uint32_t tag)
+{
+	return tag < rp->p->npf ? rp->p->pf[tag].line : 0;
+}
+
+/* The lines a request carried: all of them in JSON, the first few in text. */
+static void request_lines(struct report *rp, const struct request_outcome *q)
+{
+	enum { TEXT_LINES = 8 };
+	int json = rp->format == REPORT_JSON;
+
+	fputs(json ? "[" : (q->ntags > 1 ? "lines " : "line "), rp->out);
+	for (size_t i = 0; i < q->ntags && (json || i < TEXT_LINES); i++)
+		fprintf(rp->out, "%s%u", i ? "," : "", line_of(rp, q->tags[i]));
+	if (!json && q->ntags > TEXT_LINES)
+		fprintf(rp->out, ",... (%zu fragments)", q->ntags);
+	if (json)
+		putc(']', rp->out);
 }
 
 void report_request(void *ctx, const struct request_outcome *q)
 {
 	struct report *rp = ctx;
-	unsigned line = q->tag < rp->p->npf ? rp->p->pf[q->tag].line : 0;
+	unsigned line = q->ntags ? line_of(rp, q->tags[0]) : 0;
 
 	if (!rp->verbose || rp->format == REPORT_NONE)
 		return;
-	if (rp->format == REPORT_JSON)
-		fprintf(rp->out,
-			"{\"type\":\"request\",\"req\":%" PRIu64 ",\"line\":%u,\"offset\":%" PRId64
-			",\"length\":%" PRId64 ",\"aio_error\":%d,\"aio_return\":%" PRId64 "}\n",
-			q->req, line, q->at, q->len, q->err, q->ret);
-	else
-		fprintf(rp->out, "  request %" PRIu64 ": line %u at 0x%" PRIx64 "+%" PRId64
-			": aio_error %d%s%s%s, aio_return %" PRId64 "\n",
-			q->req, line, (uint64_t)q->at, q->len, q->err, q->err ? " (" : "",
-			q->err ? errno_name(q->err) : "", q->err ? ")" : "", q->ret);
+	if (rp->format == REPORT_JSON) {
+		fprintf(rp->out, "{\"type\":\"request\",\"req\":%" PRIu64 ",\"line\":%u,\"lines\":",
+			q->req, line);
+		request_lines(rp, q);
+		fprintf(rp->out, ",\"offset\":%" PRId64 ",\"length\":%" PRId64
+			",\"aio_error\":%d,\"aio_return\":%" PRId64 "}\n",
+			q->at, q->len, q->err, q->ret);
+		return;
+	}
+	fprintf(rp->out, "  request %" PRIu64 ": ", q->req);
+	request_lines(rp, q);
+	fprintf(rp->out, " at 0x%" PRIx64 "+%" PRId64 ": aio_error %d%s%s%s, aio_return %" PRId64
+		"\n", (uint64_t)q->at, q->len, q->err, q->err ? " (" : "",
+		q->err ? errno_name(q->err) : "", q->err ? ")" : "", q->ret);
 }
 
 static const char *fragment_message(const struct frag_outcome *f)
@@ -304,22 +309,30 @@ void report_fragments(struct report *rp, const struct plan *p, const struct engi
 			hidden);
 }
 
-void report_plan(struct report *rp, const struct plan *p, uint64_t request_size)
+/* The requests a fragment is planned to take: zero ranges take none. */
+static uint64_t planned_requests(const struct placed *pf, uint64_t request_size)
 {
+	if (pf->kind == FRAG_ZERO)
+		return 0;
+	return ((uint64_t)pf->len + request_size - 1) / request_size;
+}
+
+uint64_t report_plan(struct report *rp, const struct plan *p, uint64_t request_size)
+{
+	uint64_t total = 0;
 	char hex[24];
 
+	for (size_t i = 0; i < p->npf; i++)
+		total += planned_requests(&p->pf[i], request_size);
 	if (rp->format == REPORT_NONE)
-		return;
+		return total;
 	if (rp->format == REPORT_TEXT)
 		fprintf(rp->out, "%6s  %-4s  %-18s  %12s  %s\n", "line", "kind", "offset", "length",
 			"source");
 	for (size_t i = 0; i < p->npf; i++) {
 		const struct fragment *f = &rp->m->frag[i];
 		const struct placed *pf = &p->pf[i];
-		uint64_t reqs = ((uint64_t)pf->len + request_size - 1) / request_size;
-
-		if (f->kind == FRAG_ZERO)
-			reqs = 0;
+		uint64_t reqs = planned_requests(pf, request_size);
 		if (rp->format == REPORT_JSON) {
 			fprintf(rp->out,
 				"{\"type\":\"plan\",\"line\":%u,\"kind\":\"%s\",\"offset\":%" PRId64
@@ -338,7 +351,7 @@ void report_plan(struct report *rp, const struct plan *p, uint64_t request_size)
 			frag_kind_name(f->kind), hex_offset(hex, sizeof(hex), pf->at), pf->len);
 		if (f->kind == FRAG_FILE) {
 			putc('\'', rp->out);
-			text_string(rp->out, (const char *)f->bytes);
+			escape_fputs((const char *)f->bytes, rp->out);
 			if (pf->spooled)
 				fputs("' (a stream, read ahead)\n", rp->out);
 			else if (pf->pass)
@@ -351,6 +364,7 @@ void report_plan(struct report *rp, const struct plan *p, uint64_t request_size)
 		else
 			fputs(f->kind == FRAG_ZERO ? "zeros\n" : "bytes\n", rp->out);
 	}
+	return total;
 }
 
 static void json_step(FILE *out, const char *type, const char *what, const struct step_outcome *s)
@@ -360,87 +374,109 @@ static void json_step(FILE *out, const char *type, const char *what, const struc
 	fputs("}\n", out);
 }
 
-static void report_steps(struct report *rp, const struct engine_result *r, int sync,
-			 const char *mode)
+static void json_steps(struct report *rp, const struct summary *s)
 {
-	int aio = strcmp(mode, "aio") == 0;
-	const char *sync_op = sync == SYNC_DATA ? (aio ? "aio_fsync(O_DSYNC)" : "fdatasync")
-						: (aio ? "aio_fsync(O_SYNC)" : "fsync");
+	const struct engine_result *r = s->r;
 
-	if (rp->format == REPORT_JSON) {
-		if (r->flush.err)
-			json_step(rp->out, "flush", "finish filters", &r->flush);
-		if (r->truncate.err)
-			json_step(rp->out, "truncate", "ftruncate", &r->truncate);
-		if (r->sync.done)
-			json_step(rp->out, "sync", sync_op, &r->sync);
-		if (r->verify.done)
-			json_step(rp->out, "verify", "read back", &r->verify);
-		if (r->commit.done)
-			json_step(rp->out, "commit", "fsync, rename, fsync directory", &r->commit);
-		return;
-	}
 	if (r->flush.err)
-		fprintf(rp->out, "cannot finish the filters: %s (%s)\n", strerror(r->flush.err),
-			errno_name(r->flush.err));
+		json_step(rp->out, "flush", "finish filters", &r->flush);
 	if (r->truncate.err)
-		fprintf(rp->out, "cannot set the target's length: %s (%s)\n",
-			strerror(r->truncate.err), errno_name(r->truncate.err));
-	if (r->verify.done && (r->verify.err || !rp->quiet))
-		fprintf(rp->out, "verify: %s\n", r->verify.err ? "the target differs from the image "
+		json_step(rp->out, "truncate", "ftruncate", &r->truncate);
+	if (r->sync.done)
+		json_step(rp->out, "sync", s->engine->sync_call[s->sync], &r->sync);
+	if (r->verify.done)
+		json_step(rp->out, "verify", "read back", &r->verify);
+	if (r->commit.done)
+		json_step(rp->out, "commit", "fsync, rename, fsync directory", &r->commit);
+}
+
+static void text_step_error(FILE *out, const char *what, int err)
+{
+	fprintf(out, "%s: %s (%s)\n", what, strerror(err), errno_name(err));
+}
+
+static void text_steps(struct report *rp, const struct summary *s)
+{
+	const struct engine_result *r = s->r;
+	const char *sync_call = s->engine->sync_call[s->sync];
+
+	if (r->flush.err)
+		text_step_error(rp->out, "cannot finish the filters", r->flush.err);
+	if (r->truncate.err)
+		text_step_error(rp->out, "cannot set the target's length", r->truncate.err);
+	if (r->verify.err && !s->mismatches)
+		text_step_error(rp->out, "verify: cannot read back", r->verify.err);
+	else if (r->verify.done && (s->mismatches || !rp->quiet))
+		fprintf(rp->out, "verify: %s\n", s->mismatches ? "the target differs from the image "
 			"(see the fragments above)" : "every fragment reads back as written");
 	if (r->commit.err)
 		fprintf(rp->out, "cannot put the result in place: %s (%s); the target is as it was\n",
 			strerror(r->commit.err), errno_name(r->commit.err));
 	if (r->sync.done && (r->sync.err || !rp->quiet))
-		fprintf(rp->out, "%s: %s%s%s\n", sync_op, r->sync.err ? errno_name(r->sync.err) : "ok",
+		fprintf(rp->out, "%s: %s%s%s\n", sync_call, r->sync.err ? errno_name(r->sync.err) : "ok",
 			r->sync.err ? ": " : "", r->sync.err ? strerror(r->sync.err) : "");
 }
 
-void report_summary(struct report *rp, const struct summary *s)
+static void json_summary(struct report *rp, const struct summary *s)
+{
+	fputs("{\"type\":\"summary\",\"batch\":", rp->out);
+	json_string(rp->out, s->batch);
+	fputs(",\"target\":", rp->out);
+	json_string(rp->out, s->target);
+	fprintf(rp->out,
+		",\"mode\":\"%s\",\"fragments\":%zu,\"requests\":%" PRIu64 ",\"failed\":%" PRIu64
+		",\"bytes_written\":%" PRIu64 ",\"bytes_out\":%" PRIu64 ",\"seconds\":%.6f,\"exit\":%d",
+		s->engine->name, s->fragments, s->requests, s->failed, s->bytes_written, s->bytes_out,
+		s->seconds, s->exit);
+	if (s->dry_run)
+		fputs(",\"dry_run\":true", rp->out);
+	else if (s->engine->zero_copy && s->r)
+		fprintf(rp->out, ",\"zero_copy\":%" PRIu64, s->r->zero_copy);
+	if (s->signal)
+		fprintf(rp->out, ",\"interrupted\":\"SIG%s\"", sigabbrev_np(s->signal) ?
+			sigabbrev_np(s->signal) : "?");
+	fputs("}\n", rp->out);
+}
+
+static void text_summary(struct report *rp, const struct summary *s)
 {
 	char size[24], rate[24];
 
-	if (rp->format == REPORT_NONE)
-		return;
-	if (s->r)
-		report_steps(rp, s->r, s->sync, s->mode);
-	if (rp->format == REPORT_JSON) {
-		fputs("{\"type\":\"summary\",\"batch\":", rp->out);
-		json_string(rp->out, s->batch);
-		fputs(",\"target\":", rp->out);
-		json_string(rp->out, s->target);
-		fprintf(rp->out,
-			",\"mode\":\"%s\",\"fragments\":%zu,\"requests\":%" PRIu64 ",\"failed\":%" PRIu64
-			",\"bytes_written\":%" PRIu64 ",\"bytes_out\":%" PRIu64
-			",\"seconds\":%.6f,\"exit\":%d",
-			s->mode, s->fragments, s->requests, s->failed, s->bytes_written, s->bytes_out,
-			s->seconds, s->exit);
-		if (s->dry_run)
-			fputs(",\"dry_run\":true", rp->out);
-		else if (strcmp(s->mode, "stream") == 0 && s->r)
-			fprintf(rp->out, ",\"zero_copy\":%" PRIu64, s->r->zero_copy);
-		fputs("}\n", rp->out);
-		return;
-	}
-	text_string(rp->out, s->target);
+	escape_fputs(s->target, rp->out);
 	if (s->dry_run) {
 		fprintf(rp->out, ": dry run: %zu fragment%s, image %" PRId64 " bytes, %" PRIu64
 			" request%s planned; %s mode, nothing written\n",
 			s->fragments, s->fragments == 1 ? "" : "s", s->image_len, s->requests,
-			s->requests == 1 ? "" : "s", s->mode);
+			s->requests == 1 ? "" : "s", s->engine->name);
 		return;
 	}
+	if (s->signal)
+		fprintf(rp->out, ": interrupted (SIG%s)", sigabbrev_np(s->signal) ?
+			sigabbrev_np(s->signal) : "?");
 	fprintf(rp->out, ": %zu fragment%s, %" PRIu64 " request%s, %" PRIu64 " failed, %" PRIu64
 		" bytes (%s) written in %.3f s (%s/s); %s mode",
 		s->fragments, s->fragments == 1 ? "" : "s", s->requests, s->requests == 1 ? "" : "s",
 		s->failed, s->bytes_written, human_size(size, sizeof(size), (double)s->bytes_written),
 		s->seconds, human_size(rate, sizeof(rate), s->seconds > 0 ?
-				(double)s->bytes_written / s->seconds : 0.0), s->mode);
-	if (s->r && strcmp(s->mode, "stream") == 0)
+				(double)s->bytes_written / s->seconds : 0.0), s->engine->name);
+	if (s->r && s->engine->zero_copy)
 		fprintf(rp->out, ", %" PRIu64 " bytes out, %" PRIu64 " zero-copy", s->bytes_out,
 			s->r->zero_copy);
 	fprintf(rp->out, ", batch %s\n", s->batch);
+}
+
+void report_summary(struct report *rp, const struct summary *s)
+{
+	if (rp->format == REPORT_NONE)
+		return;
+	if (s->r && rp->format == REPORT_JSON)
+		json_steps(rp, s);
+	else if (s->r)
+		text_steps(rp, s);
+	if (rp->format == REPORT_JSON)
+		json_summary(rp, s);
+	else
+		text_summary(rp, s);
 }
 
 int report_close(struct report *rp)

@@ -1,8 +1,9 @@
 /*
- * run.c -- the steps of one run, in order: manifest -> target (look only)
- * -> plan -> target (open) -> batch -> engine -> verify -> commit ->
- * report.  Nothing is written before the plan is complete; every error
- * before that point exits 2 with the target untouched.
+ * run.c -- the steps of one run, in order (run() is the list): manifest ->
+ * target (look only) -> options -> filters -> plan -> report -> target
+ * (open) -> batch -> engine -> verify -> commit -> report.  Nothing is
+ * written before the plan is complete; every error before that point
+ * exits 2 with the target untouched, and all of them are reported at once.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,170 +17,167 @@
 #include "cli/progress.h"
 #include "cli/run.h"
 
-/* Print an error; messages that carry FILE:LINE:COL stand alone.  Control
- * bytes (from a path in a manifest someone else wrote) are shown as \xHH,
- * never sent to the terminal. */
-int complain(const char *msg, int located)
+/* Every line of the manifest; the lines with errors are reported and left
+ * out, so that the plan can still check the sources of the others. */
+static void read_manifest(struct run *x)
 {
-	const unsigned char *p = (const unsigned char *)(msg ? msg : strerror(ENOMEM));
-
-	fputs(located ? "" : "aiowrite-cli: ", stderr);
-	for (; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			fprintf(stderr, "\\x%02x", *p);
-		else
-			putc(*p, stderr);
-	putc('\n', stderr);
-	return EXIT_USAGE;
+	manifest_init(&x->m);
+	if (x->o.manifest)
+		manifest_add_file(&x->m, x->o.manifest, &x->errs);
+	for (size_t i = 0; i < x->o.nline; i++)
+		manifest_add_line(&x->m, x->o.line[i], &x->errs);
 }
 
-static int load_manifest(struct manifest *m, const struct options *o, char **err)
+static int probe_target(struct run *x)
 {
-	manifest_init(m);
-	if (o->manifest && manifest_add_file(m, o->manifest, err) < 0)
-		return -1;
-	for (size_t i = 0; i < o->nline; i++)
-		if (manifest_add_line(m, o->line[i], err) < 0)
-			return -1;
-	return 0;
+	const char *path = x->o.output ? x->o.output : x->m.output ? x->m.output : "-";
+
+	return target_probe(&x->t, path, &x->errs);
 }
 
-/* SPEC §5: auto is aio for a seekable target without filters, else stream.
- * aio needs a target that takes writes at offsets; filters and --patch each
- * tie the run to one mode. */
-static int choose_mode(const struct options *o, const struct target *t)
+/* Whether the output is bytes a terminal should not get: no filter, or a
+ * last filter that does not write text. */
+static int binary_output(const struct stage *filters)
 {
+	const struct stage *last = filters;
+
+	while (last && last->next)
+		last = last->next;
+	return !last || !last->ops->text;
+}
+
+/* Every check that takes more than one option, or an option and the
+ * target, in one place; then the engine (SPEC §5: auto is aio for a
+ * seekable target without filters, else stream).  0 or -1 with errors. */
+static int check_options(struct run *x)
+{
+	const struct options *o = &x->o;
+	const struct target *t = &x->t;
 	int seekable = t->type != TARGET_STREAM && !t->append;
-	const char *why = NULL;
-	int mode = o->mode;
+	int mode = o->mode == MODE_AUTO ? (seekable && !o->nfilter ? MODE_AIO : MODE_STREAM)
+					: o->mode;
+	size_t before = x->errs.total;
+	struct errors *err = &x->errs;
 
-	if (mode == MODE_AUTO)
-		mode = seekable && !o->nfilter ? MODE_AIO : MODE_STREAM;
+	if (o->force && o->patch)
+		error_add(err, "--force and --patch exclude each other");
+	if (o->verbose && o->quiet)
+		error_add(err, "--verbose and --quiet exclude each other");
 	if (mode == MODE_AIO && o->nfilter)
-		why = "--mode=aio cannot apply filters: they need stream mode";
+		error_add(err, "--mode=aio cannot apply filters: they need stream mode");
 	else if (mode == MODE_AIO && !seekable)
-		why = t->append ? "--mode=aio needs a target that can seek; this one appends"
-				: "--mode=aio needs a target that can seek; this one cannot";
+		error_add(err, "--mode=aio needs a target that can seek; this one %s",
+			  t->append ? "appends" : "cannot");
 	else if (o->verify && o->nfilter)
-		why = "--verify compares the target with the image, but filters change the bytes";
+		error_add(err, "--verify compares the target with the image, but filters change "
+			  "the bytes");
 	else if (o->verify && !seekable)
-		why = "--verify needs a target that can be read back";
+		error_add(err, "--verify needs a target that can be read back");
 	else if (mode == MODE_STREAM && o->patch)
-		why = seekable ? "--patch writes in place, which needs aio mode (no filters)"
-			       : "--patch needs a target that can seek";
-	if (why) {
-		fprintf(stderr, "aiowrite-cli: %s\n", why);
-		return -1;
-	}
-	return mode;
+		error_add(err, seekable ? "--patch writes in place, which needs aio mode (no filters)"
+					: "--patch needs a target that can seek");
+	if (t->is_stdout && !o->output && !o->dry_run && isatty(STDOUT_FILENO) &&
+	    binary_output(x->filters))
+		error_add(err, "standard output is a terminal: binary output goes there only with "
+			  "-o - (or add -f hex)");
+	x->engine = mode == MODE_AIO ? &engine_aio : &engine_stream;
+	return x->errs.total > before ? -1 : 0;
 }
 
-/* The -f filters, in command-line order; 0, or -1 with *err. */
-static int build_filters(struct stage **head, const struct options *o, char **err)
+/* The -f filters, in command-line order. */
+static int build_filters(struct run *x)
 {
-	struct stage **link = head;
+	struct stage **link = &x->filters;
 
-	for (size_t i = 0; i < o->nfilter; i++) {
-		if (!(*link = filter_create(o->filter[i], err)))
+	for (size_t i = 0; i < x->o.nfilter; i++) {
+		if (!(*link = filter_create(x->o.filter[i], &x->errs)))
 			return -1;
 		link = &(*link)->next;
 	}
 	return 0;
 }
 
-static double seconds_since(const struct timespec *t0)
+/* After errors in the manifest, the plan only checks the sources. */
+static int make_plan(struct run *x)
 {
-	struct timespec t1;
+	struct plan_opts po = {
+		.allow_overlap = x->o.allow_overlap, .confine = x->o.confine,
+		.pass_through = x->engine == &engine_stream && !x->o.verify,
+		.dry_run = x->o.dry_run, .check_only = x->errs.total != 0,
+		.target_exists = x->t.type != TARGET_NONE,
+		.target_dev = x->t.dev, .target_ino = x->t.ino,
+	};
 
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+	return plan_build(&x->p, &x->m, &po, &x->errs);
 }
 
-static int exit_status(const struct engine_result *r, uint64_t failed)
+/* Everything before anything is written: 0, or -1 with every error found
+ * in x->errs. */
+static int prepare(struct run *x)
 {
-	if (r->signal)
-		return 128 + r->signal;
-	return failed ? EXIT_FAILED : EXIT_OK;
+	uuid_t id;
+
+	read_manifest(x);
+	if (probe_target(x) < 0 || build_filters(x) < 0 || check_options(x) < 0)
+		return -1;
+	if (make_plan(x) < 0 || x->errs.total)
+		return -1;
+	if (target_check(&x->t, x->o.force, x->o.patch, x->p.image_len, &x->errs) < 0 ||
+	    report_open(&x->rp, &x->o, &x->t, &x->m, &x->p, &x->errs) < 0)
+		return -1;
+	uuid_generate_random(id);
+	uuid_unparse_lower(id, x->batch_id);
+	x->s = (struct summary){ .batch = x->batch_id, .target = x->t.path, .engine = x->engine,
+				 .fragments = x->m.nfrag, .sync = x->o.sync,
+				 .image_len = x->p.image_len };
+	return 0;
 }
 
 static int dry_run(struct run *x)
 {
-	struct summary s = {
-		.batch = x->batch_id, .target = x->t.path, .mode = x->engine->name,
-		.fragments = x->m.nfrag, .dry_run = 1, .image_len = x->p.image_len,
-	};
-
-	for (size_t i = 0; i < x->p.npf; i++)
-		if (x->p.pf[i].kind != FRAG_ZERO)
-			s.requests += ((uint64_t)x->p.pf[i].len + x->o.request_size - 1) /
-				      x->o.request_size;
-	report_plan(&x->rp, &x->p, x->o.request_size);
-	report_summary(&x->rp, &s);
+	if (report_begin(&x->rp, &x->t, &x->errs) < 0)
+		return complain(&x->errs);
+	x->s.dry_run = 1;
+	x->s.requests = report_plan(&x->rp, &x->p, x->o.request_size);
+	report_summary(&x->rp, &x->s);
 	return report_close(&x->rp) ? EXIT_FAILED : EXIT_OK;
 }
 
-/* A reader that closed the pipe (`| head -c 10`) ends the run quietly: the
- * exit status says it, and the report is kept only for a --report-file. */
-static int reader_went_away(const struct run *x)
+static int open_target(struct run *x)
 {
-	int epipe = x->r.flush.err == EPIPE;
+	int rc;
 
-	for (size_t i = 0; i < x->r.nfrag && !epipe; i++)
-		epipe = x->r.frag[i].err == EPIPE;
-	return epipe && x->t.type == TARGET_STREAM && !x->rp.own;
-}
-
-static int open_target(struct run *x, char **err)
-{
 	if (x->o.atomic)
-		return target_open_atomic(&x->t, x->o.force, x->o.patch, x->p.image_len, x->m.size,
-					  err);
-	return target_open(&x->t, x->o.force, x->o.patch, x->p.image_len, x->m.size, err);
-}
-
-/* --atomic: only a complete, verified result replaces the target. */
-static void commit_target(struct run *x)
-{
-	int ok = !x->r.signal && !x->r.failed && !x->r.truncate.err && !x->r.sync.err &&
-		 !x->r.flush.err && !x->r.verify.err;
-
-	if (!x->t.tmp_path)
-		return;
-	if (!ok) {
-		target_abort(&x->t);
-		return;
-	}
-	x->r.commit.done = 1;
-	x->r.commit.err = target_commit(&x->t);
-}
-
-/* --verify: a fresh batch of the plan, read back through a descriptor of
- * our own (the target's may be write-only). */
-static int verify_image(struct run *x)
-{
-	char path[64];
-	const char *name = x->t.tmp_path ? x->t.tmp_path : x->t.path;
-	io_batch *b = plan_batch(&x->p, 0);
-	int fd, rc;
-
-	if (!b)
+		rc = target_open_atomic(&x->t, x->o.force, x->o.patch, x->p.image_len, x->m.size,
+					&x->errs);
+	else
+		rc = target_open(&x->t, x->o.force, x->o.patch, x->p.image_len, x->m.size,
+				 &x->errs);
+	if (rc < 0 || report_begin(&x->rp, &x->t, &x->errs) < 0)
 		return -1;
-	if (x->t.is_stdout) {
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", x->t.fd);
-		name = path;
-	}
-	fd = open(name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		x->r.verify.done = 1;
-		x->r.verify.err = errno;
-		x->r.failed++;
-		rc = 0;
-	} else {
-		rc = engine_verify(b, fd, &x->r);
-		close(fd);
-	}
-	iob_free(b);
-	return rc;
+	return 0;
+}
+
+/* The batch, and the outcomes it will fill.  Memory goes to what is still
+ * needed: the plan holds what the rest of the run needs of each fragment,
+ * and the batch the pieces' order (only --verify asks for them again). */
+static int make_batch(struct run *x)
+{
+	size_t n = x->p.npf ? x->p.npf : 1;
+
+	manifest_drop_fragments(&x->m);
+	x->b = plan_batch(&x->p, x->engine->whole_image);
+	if (x->b && !x->o.verify)
+		plan_drop_pieces(&x->p);
+	x->r.nfrag = x->p.npf;
+	/* Zeroed by writing: calloc's fresh pages would fault twice, once
+	 * mapped as zeros on the engine's first read, again on its write (and
+	 * the compiler would turn malloc + memset back into calloc). */
+	x->r.frag = malloc(n * sizeof(*x->r.frag));
+	if (!x->r.frag || !x->b)
+		return error_nomem(&x->errs);
+	explicit_bzero(x->r.frag, n * sizeof(*x->r.frag));
+	return 0;
 }
 
 /* What the engine will write: zero ranges left as holes are not. */
@@ -193,38 +191,26 @@ static uint64_t bytes_to_write(const io_batch *b, int holes)
 	return n;
 }
 
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
 static int write_image(struct run *x)
 {
-	int rc;
-
 	struct engine_opts eo = {
 		.queue_depth = x->o.queue_depth, .request_size = x->o.request_size,
-		.sync = x->o.sync, .pack = !x->o.verbose, .hook = report_request,
-		.hook_ctx = &x->rp, .stop = x->stop,
+		.sync = x->o.sync, .hook = report_request, .hook_ctx = &x->rp, .stop = x->stop,
 		.filters = x->filters,
 	};
-	struct summary s = { .batch = x->batch_id, .target = x->t.path, .mode = x->engine->name,
-			     .fragments = x->m.nfrag, .sync = x->o.sync, .r = &x->r };
 	struct progress pg;
 	struct timespec t0;
-	uint64_t total;
+	uint64_t total = bytes_to_write(x->b, x->engine->makes_holes(&x->t, x->filters));
+	int rc;
 
-	/* Memory goes to what is still needed: the plan holds what the rest
-	 * of the run needs of each fragment, and the batch the pieces' order
-	 * (only --verify asks for them again). */
-	manifest_drop_fragments(&x->m);
-	x->b = plan_batch(&x->p, x->engine == &engine_stream);
-	if (x->b && !x->o.verify)
-		plan_drop_pieces(&x->p);
-	x->r.nfrag = x->p.npf;
-	/* Zeroed by writing: calloc's fresh pages would fault twice, once
-	 * mapped as zeros on the engine's first read, again on its write (and
-	 * the compiler would turn malloc + memset back into calloc). */
-	x->r.frag = malloc((x->p.npf ? x->p.npf : 1) * sizeof(*x->r.frag));
-	if (!x->r.frag || !x->b)
-		return complain(NULL, 0);
-	explicit_bzero(x->r.frag, (x->p.npf ? x->p.npf : 1) * sizeof(*x->r.frag));
-	total = bytes_to_write(x->b, x->engine == &engine_aio && x->t.holes);
 	if (progress_wanted(x->o.progress, total)) {
 		progress_start(&pg, stderr, total);
 		eo.progress = progress_update;
@@ -234,76 +220,145 @@ static int write_image(struct run *x)
 	rc = x->engine->run(x->b, &x->t, &eo, &x->r);
 	if (eo.progress)
 		progress_end(&pg);
-	if (rc < 0)
-		return complain(strerror(errno), 0);
 	x->r.signal = *x->stop;
-	if (x->o.verify && !*x->stop && verify_image(x) < 0)
-		return complain(strerror(errno), 0);
-	commit_target(x);
-	s.seconds = seconds_since(&t0);
-	s.requests = x->r.requests;
-	s.failed = x->r.failed + (x->r.truncate.err != 0) + (x->r.sync.err != 0) +
-		   (x->r.flush.err != 0) + (x->r.commit.err != 0); /* verify's are in r.failed */
-	s.bytes_written = x->r.bytes_written;
-	s.bytes_out = x->r.bytes_out;
-	s.exit = exit_status(&x->r, s.failed);
+	x->s.seconds = seconds_since(&t0);
+	return rc < 0 ? error_nomem(&x->errs) : 0;
+}
+
+/* SPEC §11: after a signal, every fragment not fully written failed with
+ * EINTR. */
+static void mark_interrupted(struct run *x)
+{
+	if (!x->r.signal)
+		return;
+	for (size_t i = 0; i < x->r.nfrag; i++) {
+		struct frag_outcome *f = &x->r.frag[i];
+
+		if (!f->err && !f->hole && (int64_t)f->written < plan_visible(&x->p, i)) {
+			f->err = EINTR;
+			f->interrupted = 1;
+		}
+	}
+}
+
+/* --verify: a fresh batch of the plan, read back through a descriptor of
+ * our own (the target's may be write-only). */
+static int verify_image(struct run *x)
+{
+	char path[64];
+	const char *name = x->t.tmp_path ? x->t.tmp_path : x->t.path;
+	io_batch *b;
+	int fd, rc = 0;
+
+	if (!x->o.verify || x->r.signal)
+		return 0;
+	if (!(b = plan_batch(&x->p, 0)))
+		return error_nomem(&x->errs);
+	if (x->t.is_stdout) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", x->t.fd);
+		name = path;
+	}
+	fd = open(name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		x->r.verify.done = 1;
+		x->r.verify.err = errno;
+	} else {
+		if (engine_verify(b, fd, &x->r) < 0)
+			rc = error_nomem(&x->errs);
+		close(fd);
+	}
+	iob_free(b);
+	return rc;
+}
+
+/* The failures of the run, counted in one place: failed requests, steps
+ * after the writes, and fragments that failed without a request of their
+ * own (--verify differences, an interruption). */
+static void count_failures(struct run *x)
+{
+	const struct engine_result *r = &x->r;
+
+	x->s.failed = r->failed + (r->truncate.err != 0) + (r->sync.err != 0) +
+		      (r->flush.err != 0);
+	x->s.mismatches = 0;
+	for (size_t i = 0; i < r->nfrag; i++) {
+		x->s.mismatches += r->frag[i].verify_failed;
+		x->s.failed += r->frag[i].verify_failed || r->frag[i].interrupted;
+	}
+	/* --verify that failed before any fragment could be compared. */
+	x->s.failed += r->verify.err && !x->s.mismatches;
+}
+
+/* --atomic: only a complete, verified result replaces the target. */
+static void commit_target(struct run *x)
+{
+	if (!x->t.tmp_path)
+		return;
+	if (x->r.signal || x->s.failed) {
+		target_abort(&x->t);
+		return;
+	}
+	x->r.commit.done = 1;
+	x->r.commit.err = target_commit(&x->t);
+	x->s.failed += x->r.commit.err != 0;
+}
+
+/* SPEC §11: a replaced target that did not get its new content whole has
+ * lost its old one; say so, and what would have kept it. */
+static void say_what_was_lost(const struct run *x)
+{
+	if (x->s.failed && x->o.force && !x->o.atomic && x->t.type == TARGET_REGULAR &&
+	    x->t.replaced)
+		warn("'%s' is incomplete and its old content is gone: --force replaced it before "
+		     "the writes; --atomic keeps the old content until the new one is whole",
+		     x->t.path);
+}
+
+/* A reader that closed the pipe (`| head -c 10`) ends the run quietly: the
+ * exit status says it, and the report is kept only for a --report-file. */
+static int reader_went_away(const struct run *x)
+{
+	int epipe = x->r.flush.err == EPIPE;
+
+	for (size_t i = 0; i < x->r.nfrag && !epipe; i++)
+		epipe = x->r.frag[i].err == EPIPE;
+	return epipe && x->t.type == TARGET_STREAM && !x->rp.own;
+}
+
+static int report_result(struct run *x)
+{
+	struct summary *s = &x->s;
+
+	s->r = &x->r;
+	s->requests = x->r.requests;
+	s->bytes_written = x->r.bytes_written;
+	s->bytes_out = x->r.bytes_out;
+	s->signal = x->r.signal;
+	s->exit = s->signal ? 128 + s->signal : s->failed ? EXIT_FAILED : EXIT_OK;
+	say_what_was_lost(x);
 	if (reader_went_away(x))
 		x->rp.format = REPORT_NONE;
 	report_fragments(&x->rp, &x->p, &x->r);
-	report_summary(&x->rp, &s);
-	if (report_close(&x->rp) && s.exit == EXIT_OK)
-		s.exit = EXIT_FAILED;
-	return s.exit;
-}
-
-static int prepare(struct run *x, char **err)
-{
-	struct plan_opts po = { .allow_overlap = x->o.allow_overlap, .confine = x->o.confine };
-	const char *path = x->o.output ? x->o.output : "-";
-	uuid_t id;
-	int mode;
-
-	if (load_manifest(&x->m, &x->o, err) < 0)
-		return complain(*err, strncmp(*err ? *err : "", "cannot ", 7) != 0);
-	if (!x->o.output && x->m.output)
-		path = x->m.output;
-	if (target_probe(&x->t, path, err) < 0)
-		return complain(*err, 0);
-	if ((mode = choose_mode(&x->o, &x->t)) < 0)
-		return EXIT_USAGE;
-	x->engine = mode == MODE_AIO ? &engine_aio : &engine_stream;
-	if (build_filters(&x->filters, &x->o, err) < 0)
-		return complain(*err, 0);
-	po.pass_through = mode == MODE_STREAM && !x->o.verify;
-	po.dry_run = x->o.dry_run;
-	po.target_exists = x->t.type != TARGET_NONE;
-	po.target_dev = x->t.dev;
-	po.target_ino = x->t.ino;
-	if (plan_build(&x->p, &x->m, &po, err) < 0)
-		return complain(*err, 1);
-	if (target_check(&x->t, x->o.force, x->o.patch, x->p.image_len, err) < 0 ||
-	    report_open(&x->rp, &x->o, &x->t, &x->m, &x->p, err) < 0)
-		return complain(*err, 0);
-	uuid_generate_random(id);
-	uuid_unparse_lower(id, x->batch_id);
-	return EXIT_OK;
+	report_summary(&x->rp, s);
+	if (report_close(&x->rp) && s->exit == EXIT_OK)
+		s->exit = EXIT_FAILED;
+	return s->exit;
 }
 
 int run(struct run *x)
 {
-	char *err = NULL;
-	int rc;
-
-	if ((rc = prepare(x, &err)) != EXIT_OK)
-		;
-	else if (x->o.dry_run)
-		rc = report_begin(&x->rp, &x->t, &err) < 0 ? complain(err, 0) : dry_run(x);
-	else if (open_target(x, &err) < 0 || report_begin(&x->rp, &x->t, &err) < 0)
-		rc = complain(err, 0);
-	else
-		rc = write_image(x);
-	free(err);
-	return rc;
+	if (prepare(x) < 0)
+		return complain(&x->errs);
+	if (x->o.dry_run)
+		return dry_run(x);
+	if (open_target(x) < 0 || make_batch(x) < 0 || write_image(x) < 0)
+		return complain(&x->errs);
+	mark_interrupted(x);
+	if (verify_image(x) < 0)
+		return complain(&x->errs);
+	count_failures(x);
+	commit_target(x);
+	return report_result(x);
 }
 
 void run_release(struct run *x)
@@ -316,4 +371,5 @@ void run_release(struct run *x)
 	free(x->r.frag);
 	manifest_release(&x->m);
 	options_release(&x->o);
+	errors_release(&x->errs);
 }

@@ -68,22 +68,16 @@ struct aio_run {
 	unsigned char *zeros;	/* request_size zero bytes */
 	struct gather g;	/* the staged slots' source reads */
 	struct slot **group;	/* the staged slots, in request order */
+	struct tag_list tags;	/* the fragments of the request being recorded */
 	size_t direct_until;	/* entries before this one are read directly */
 };
 
 /* A group of staged slots ends once its reads would take this much memory. */
 #define GROUP_MAX_READS ((size_t)1 << 17)
 
-static struct frag_outcome *outcome_of(struct aio_run *x, uint32_t tag)
-{
-	static struct frag_outcome none;
-
-	return tag < x->r->nfrag ? &x->r->frag[tag] : &none;
-}
-
 /* Share a request's outcome among the fragments its span holds: each
- * counts the request, the first good bytes are written in order, and an
- * error marks them all. */
+ * counts the request once, the first good bytes are written in order, and
+ * an error marks them all. */
 static void share_out(struct aio_run *x, const struct slot *s, uint64_t span, uint64_t good,
 		      int err)
 {
@@ -91,14 +85,14 @@ static void share_out(struct aio_run *x, const struct slot *s, uint64_t span, ui
 	size_t e = s->e0;
 	uint64_t off = s->off0;
 
+	tag_list_start(&x->tags, s->req, x->r->nfrag);
 	while (span > 0 && e < b->used) {
 		uint64_t piece = b->e[e].n - off < span ? b->e[e].n - off : span;
-		struct frag_outcome *f = outcome_of(x, b->e[e].tag);
+		struct frag_outcome *f = outcome_of(x->r, b->e[e].tag);
 		uint64_t w = piece < good ? piece : good;
 
-		if (f->last_req != s->req)
+		if (tag_list_add(&x->tags, b->e[e].tag) != 0)
 			f->requests++;
-		f->last_req = s->req;
 		if (err && !f->err)
 			f->err = err;
 		f->written += w;
@@ -130,9 +124,8 @@ static void advance(struct aio_run *x, struct slot *s, uint64_t n)
 
 static void record(struct aio_run *x, struct slot *s, int err, int64_t ret)
 {
-	uint32_t tag = s->e0 < x->b->used ? x->b->e[s->e0].tag : UINT32_MAX;
 	struct request_outcome out = {
-		.req = s->req, .tag = tag, .at = (int64_t)s->cb.aio_offset,
+		.req = s->req, .at = (int64_t)s->cb.aio_offset,
 		.len = (int64_t)s->cb.aio_nbytes, .err = err, .ret = ret,
 	};
 	int failed = err || ret <= 0;
@@ -145,6 +138,8 @@ static void record(struct aio_run *x, struct slot *s, int err, int64_t ret)
 		x->r->bytes_out += (uint64_t)ret;
 	}
 	share_out(x, s, s->cb.aio_nbytes, failed ? 0 : (uint64_t)ret, failed ? (err ? err : EIO) : 0);
+	out.tags = x->tags.v;
+	out.ntags = x->tags.n;
 	if (x->o->hook)
 		x->o->hook(x->o->hook_ctx, &out);
 }
@@ -154,7 +149,7 @@ static void record_unsubmitted(struct aio_run *x, struct slot *s, int err)
 {
 	record(x, s, err, -1);
 	if (err == EIO)
-		outcome_of(x, x->b->e[s->e0].tag)->source_short = 1;
+		outcome_of(x->r, x->b->e[s->e0].tag)->source_short = 1;
 }
 
 static size_t slot_buffer_size(const struct aio_run *x)
@@ -198,7 +193,7 @@ static int punch(struct aio_run *x, const iob_entry *e)
 		return 0;
 	if (errno == EOPNOTSUPP || errno == ENOSYS || errno == EINVAL || errno == ENODEV)
 		return 1;
-	outcome_of(x, e->tag)->err = errno;
+	outcome_of(x->r, e->tag)->err = errno;
 	x->r->failed++;
 	return -1;
 }
@@ -218,7 +213,7 @@ static const iob_entry *next_entry(struct aio_run *x)
 
 			x->punched = x->entry + 1;
 			if (how == 0)
-				outcome_of(x, e->tag)->hole = 1;
+				outcome_of(x->r, e->tag)->hole = 1;
 			if (how <= 0)
 				continue;
 		}
@@ -248,7 +243,7 @@ static int joins(const struct aio_run *x, size_t i, int64_t end)
 }
 
 /* Stage the current entry's next piece into the slot's buffer and, when
- * packing is on and that piece ends its entry, the whole entries that follow
+ * that piece ends its entry, the whole entries that follow
  * it in the target while they fit in request_size: small fragments share a
  * request, and no fragment is split differently than it would be alone.
  * Returns the length, or 0 with *err set. */
@@ -261,7 +256,7 @@ static uint64_t pack(struct aio_run *x, struct slot *s, int *err)
 		const iob_entry *e = &b->e[x->entry];
 		uint64_t piece = e->n - x->entry_done;
 
-		if (used && (!x->o->pack || piece > room - used ||
+		if (used && (piece > room - used ||
 			     !joins(x, x->entry, (int64_t)s->cb.aio_offset + (int64_t)used)))
 			break;
 		if (piece > room - used)
@@ -553,6 +548,7 @@ static void teardown(struct aio_run *x)
 	free(x->wait);
 	free(x->zeros);
 	free(x->group);
+	tag_list_release(&x->tags);
 	gather_release(&x->g);
 }
 
@@ -580,4 +576,16 @@ static int aio_run(io_batch *b, const struct target *t, const struct engine_opts
 	return rc;
 }
 
-const struct engine_ops engine_aio = { "aio", aio_run };
+/* Zero ranges stay holes where the target's final ftruncate supplies them. */
+static int aio_makes_holes(const struct target *t, const struct stage *filters)
+{
+	(void)filters;
+	return t->holes;
+}
+
+const struct engine_ops engine_aio = {
+	.name = "aio",
+	.sync_call = { "none", "aio_fsync(O_DSYNC)", "aio_fsync(O_SYNC)" },
+	.makes_holes = aio_makes_holes,
+	.run = aio_run,
+};

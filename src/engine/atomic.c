@@ -99,28 +99,29 @@ static int start_from_old(struct target *t, int patch)
 }
 
 int target_open_atomic(struct target *t, int force, int patch, int64_t image_len, int64_t size,
-		       char **err)
+		       struct errors *err)
 {
 	struct stat st;
 	int rc;
 
-	if (t->is_stdout || (t->type != TARGET_NONE && t->type != TARGET_REGULAR))
-		return set_error(err, "--atomic needs a regular file as the target, named with -o "
-			    "or an output line");
+	if (t->is_stdout)
+		return error_kind(err, ERR_ATOMIC_TARGET, "standard output is not one");
+	if (t->type != TARGET_NONE && t->type != TARGET_REGULAR)
+		return error_kind(err, ERR_ATOMIC_TARGET, "'%s' is not one", t->path);
 	if (target_check(t, force, patch, image_len, err) < 0)
 		return -1;
 	if (!(t->tmp_path = temp_name(t->path)))
-		return set_error(err, "%s", strerror(ENOMEM));
+		return error_nomem(err);
 	t->fd = open(t->tmp_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0666);
 	if (t->fd < 0) {
 		rc = errno;
 		free(t->tmp_path);
 		t->tmp_path = NULL;
-		return set_error(err, "cannot create a temporary file beside '%s': %s", t->path,
+		return error_add(err, "cannot create a temporary file beside '%s': %s", t->path,
 			    strerror(rc));
 	}
 	if ((rc = start_from_old(t, patch)) != 0 || fstat(t->fd, &st) < 0)
-		return set_error(err, "cannot prepare '%s' from '%s': %s", t->tmp_path, t->path,
+		return error_add(err, "cannot prepare '%s' from '%s': %s", t->tmp_path, t->path,
 			    strerror(rc ? rc : errno));
 	t->type = TARGET_REGULAR;
 	t->old_size = st.st_size;

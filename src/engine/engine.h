@@ -15,6 +15,7 @@
 
 #include "filter/filter.h"
 #include "iob.h"
+#include "util/error.h"
 
 enum target_type {
 	TARGET_NONE,		/* does not exist yet: will be a new regular file */
@@ -36,19 +37,20 @@ struct target {
 	int64_t old_size;	/* regular: its length; device: its capacity */
 	int patch;		/* write in place: gaps keep their old bytes */
 	int holes;		/* zero ranges may be left as holes */
+	int replaced;		/* it held data that opening it threw away */
 	int64_t final_len;	/* the length to set after the writes, or -1 */
 	char *tmp_path;		/* --atomic: the temporary file written instead */
 };
 
 /* Learn what the target is without creating or changing anything. */
-int target_probe(struct target *t, const char *path, char **err);
+int target_probe(struct target *t, const char *path, struct errors *err);
 /* The refusals that need no write: a non-empty file without --force or
  * --patch, an image larger than the device.  0 or -1 with *err. */
-int target_check(const struct target *t, int force, int patch, int64_t image_len, char **err);
+int target_check(const struct target *t, int force, int patch, int64_t image_len, struct errors *err);
 /* target_check, then open it (creating or truncating it as --force says);
  * decides patch, holes and final_len.  0 or -1 with *err. */
 int target_open(struct target *t, int force, int patch, int64_t image_len, int64_t size,
-		char **err);
+		struct errors *err);
 /* How the writes treat an opened target (in place or new; the final
  * length); target_open and target_open_atomic end with it. */
 void target_layout(struct target *t, int force, int patch, int was_new, int64_t image_len,
@@ -56,7 +58,7 @@ void target_layout(struct target *t, int force, int patch, int was_new, int64_t 
 /* --atomic: target_check, then create a uniquely named temporary file
  * beside the target (a copy of it with --patch) and make it t->fd. */
 int target_open_atomic(struct target *t, int force, int patch, int64_t image_len, int64_t size,
-		       char **err);
+		       struct errors *err);
 /* --atomic, after the writes: sync the temporary file, rename it over the
  * target, sync the directory.  0 or an errno (the temporary file is then
  * removed and the target is as it was). */
@@ -68,7 +70,9 @@ void target_close(struct target *t);
 /* One request's outcome, as aio_error(3) and aio_return(3) gave it. */
 struct request_outcome {
 	uint64_t req;		/* 1-based request number */
-	uint32_t tag;		/* the fragment index */
+	const uint32_t *tags;	/* the fragments it carried, in target order
+				 * (a packed request carries several) */
+	size_t ntags;
 	int64_t at, len;
 	int err;		/* aio_error: 0 or an errno */
 	int64_t ret;		/* aio_return */
@@ -76,18 +80,18 @@ struct request_outcome {
 
 typedef void (*request_hook)(void *ctx, const struct request_outcome *r);
 
+/* One per fragment: 24 bytes, packed (int16_t errno, bit fields) because
+ * a run of 10 million fragments holds 10 million of them. */
 struct frag_outcome {
 	uint64_t written;
-	union {
-		uint64_t last_req;	/* while writing: the last request counted */
-		int64_t mismatch_at;	/* --verify, after the writes: the first
-					 * differing byte, or -1: a read error */
-	};
+	int64_t mismatch_at;	/* --verify: the first differing byte, or -1
+				 * for a read error */
 	uint32_t requests;
 	int16_t err;		/* the first error (an errno), or 0 */
 	uint8_t hole:1;		/* a zero range left as a hole or punched */
 	uint8_t source_short:1;	/* err is EIO because the source ended early */
 	uint8_t verify_failed:1; /* err came from --verify */
+	uint8_t interrupted:1;	/* err is EINTR: a signal stopped the run first */
 };
 
 /* A step after the writes: setting the length, or the sync. */
@@ -99,12 +103,15 @@ struct step_outcome {
 struct engine_result {
 	struct frag_outcome *frag; /* indexed by tag; sized by the caller */
 	size_t nfrag;
-	uint64_t requests, failed;
+	uint64_t requests;
+	uint64_t failed;	/* requests that failed (a zero range that could
+				 * not be punched counts as one) */
 	uint64_t bytes_written;	/* image bytes written */
 	uint64_t bytes_out;	/* bytes that reached the target */
 	struct step_outcome truncate, sync;
 	struct step_outcome flush;	/* stream: finishing the filters */
-	struct step_outcome verify;	/* --verify: reading back */
+	struct step_outcome verify;	/* --verify: its first error (differences
+					 * also fail their fragments) */
 	struct step_outcome commit;	/* --atomic: sync and rename */
 	uint64_t zero_copy;	/* stream: bytes moved by copy_file_range/splice/sendfile */
 	int signal;		/* the signal that stopped the run, or 0 */
@@ -114,7 +121,6 @@ struct engine_opts {
 	unsigned queue_depth;
 	uint64_t request_size;
 	int sync;		/* enum sync_mode */
-	int pack;		/* aio: small neighbouring fragments share a request */
 	request_hook hook;	/* called for every request, or NULL */
 	void *hook_ctx;
 	volatile sig_atomic_t *stop; /* set by a signal handler: stop submitting */
@@ -126,8 +132,15 @@ struct engine_opts {
 				 * appends its sink, the caller destroys the chain */
 };
 
+/* What the engines differ in.  Each engine file defines one. */
 struct engine_ops {
-	const char *name;
+	const char *name;	/* "aio", "stream": the report's mode */
+	int whole_image;	/* the batch holds the gaps too (plan_batch's gaps) */
+	int zero_copy;		/* it counts bytes moved by kernel copy paths */
+	const char *sync_call[3]; /* the sync step's call, by enum sync_mode */
+	/* Whether zero ranges (and, for a whole image, gaps) are left as
+	 * holes rather than written. */
+	int (*makes_holes)(const struct target *t, const struct stage *filters);
 	int (*run)(io_batch *b, const struct target *t, const struct engine_opts *o,
 		   struct engine_result *r);
 };

@@ -1,7 +1,6 @@
 /* engine_util.c -- small helpers of the engine's files. */
 #include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -21,13 +20,54 @@ int entry_bytes(const iob_entry *e, uint64_t done, unsigned char *buf, uint64_t 
 	}
 }
 
-int set_error(char **err, const char *fmt, ...)
+void tag_list_start(struct tag_list *t, uint64_t req, size_t nfrag)
 {
-	va_list ap;
+	t->n = 0;
+	t->max = 0;
+	t->req = (uint32_t)req;
+	t->nfrag = nfrag;
+}
 
-	va_start(ap, fmt);
-	if (vasprintf(err, fmt, ap) < 0)
-		*err = NULL;
-	va_end(ap);
-	return -1;
+/* Whether tag is in the request already (it is below the request's
+ * highest tag, so it may be). */
+static int seen(struct tag_list *t, uint32_t tag)
+{
+	if (!t->last && (t->last = calloc(t->nfrag ? t->nfrag : 1, sizeof(*t->last))) != NULL)
+		for (size_t i = 0; i < t->n; i++)
+			if (t->v[i] < t->nfrag)
+				t->last[t->v[i]] = t->req;
+	if (t->last)
+		return tag < t->nfrag && t->last[tag] == t->req;
+	for (size_t i = 0; i < t->n; i++)	/* no memory for the table */
+		if (t->v[i] == tag)
+			return 1;
+	return 0;
+}
+
+int tag_list_add(struct tag_list *t, uint32_t tag)
+{
+	if (t->n && (t->v[t->n - 1] == tag || (tag < t->max && seen(t, tag))))
+		return 0;
+	if (t->last && tag < t->nfrag)
+		t->last[tag] = t->req;
+	if (!t->n || tag > t->max)
+		t->max = tag;
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 16;
+		uint32_t *v = realloc(t->v, cap * sizeof(*v));
+
+		if (!v)
+			return 1;	/* counted, not listed */
+		t->v = v;
+		t->cap = cap;
+	}
+	t->v[t->n++] = tag;
+	return 1;
+}
+
+void tag_list_release(struct tag_list *t)
+{
+	free(t->v);
+	free(t->last);
+	memset(t, 0, sizeof(*t));
 }

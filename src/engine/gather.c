@@ -18,12 +18,12 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/engine_internal.h"
 #include "engine/gather.h"
+#include "util/thread.h"
 
 #define GATHER_GAP ((uint64_t)16 << 10)
 #define GATHER_SCRATCH ((size_t)256 << 10)
@@ -180,20 +180,6 @@ static void *read_share(void *arg)
 	return NULL;
 }
 
-/* Read the second share on a thread of its own, every signal blocked in
- * it; 0, or -1 when no thread could be started. */
-static int start_helper(pthread_t *t, struct share *s)
-{
-	sigset_t all, old;
-	int rc;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(t, NULL, read_share, s);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return rc == 0 ? 0 : -1;
-}
-
 int gather_run(struct gather *g)
 {
 	int lo = INT32_MAX, hi = -1, err = 0;
@@ -216,7 +202,7 @@ int gather_run(struct gather *g)
 		a = (struct share){ g->r, bound, 0, mid ? mid : nb, &g->scratch, 0 };
 		b = (struct share){ g->r, bound, mid, nb, &g->scratch2, 0 };
 		if (mid)
-			helped = start_helper(&helper, &b) == 0;
+			helped = thread_start(&helper, read_share, &b) == 0;
 		if (mid && !helped)
 			a.k1 = nb;
 		read_share(&a);

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "engine/stream.h"
+#include "util/thread.h"
 
 #define WRITER_BUFS 4
 #define WRITER_BUF ((size_t)1 << 20)
@@ -237,15 +238,17 @@ static void sink_destroy(struct stage *st)
 	free(st);
 }
 
-static const struct stage_ops sink_ops = { "sink", sink_write, sink_finish, sink_destroy };
+static const struct stage_ops sink_ops = {
+	.name = "sink",
+	.write = sink_write,
+	.finish = sink_finish,
+	.destroy = sink_destroy,
+};
 
-/* Start the writer thread, every signal blocked in it so that signals
- * reach the caller's thread; 0, or -1 (the sink then writes directly). */
+/* Start the writer thread; 0, or -1 (the sink then writes directly). */
 static int writer_start(struct sink *s)
 {
 	struct writer *w = calloc(1, sizeof(*w));
-	sigset_t all, old;
-	int rc;
 
 	if (!w)
 		return -1;
@@ -257,11 +260,7 @@ static int writer_start(struct sink *s)
 			return -1;
 		}
 	s->w = w;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&w->thread, NULL, writer_main, s);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
+	if (thread_start(&w->thread, writer_main, s) != 0) {
 		s->w = NULL;
 		writer_free(w);
 		return -1;

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "engine/engine.h"
+#include "engine/engine_internal.h"
 #include "engine/stream.h"
 
 #define STREAM_CALL_MAX ((uint64_t)8 << 20)
@@ -40,15 +41,9 @@ struct stream_run {
 	struct stage *sink;
 	uint64_t *len;		/* each entry's length before the run */
 	int err;		/* the permanent error that ended the run */
+	struct tag_list tags;	/* the fragments of the call being recorded */
 	uint64_t done;		/* image bytes through so far */
 };
-
-static struct frag_outcome *outcome_of(struct stream_run *x, uint32_t tag)
-{
-	static struct frag_outcome none;
-
-	return tag < x->r->nfrag ? &x->r->frag[tag] : &none;
-}
 
 static int64_t to_chain(int64_t s, const void *buf, uint64_t n)
 {
@@ -80,8 +75,7 @@ static void record(struct stream_run *x, size_t first, int64_t at, int64_t ret, 
 	size_t last = b->next < b->used ? b->next : b->used - 1;
 	uint32_t tag = first < b->used ? b->e[first].tag : UINT32_MAX;
 	struct request_outcome out = {
-		.req = x->r->requests + 1, .tag = tag, .at = at,
-		.len = ret > 0 ? ret : 0, .err = err, .ret = ret,
+		.req = x->r->requests + 1, .at = at, .len = ret > 0 ? ret : 0, .err = err, .ret = ret,
 	};
 
 	/* The entry the call stopped in front of, untouched, is not its. */
@@ -90,16 +84,21 @@ static void record(struct stream_run *x, size_t first, int64_t at, int64_t ret, 
 	x->r->requests++;
 	if (err) {
 		x->r->failed++;
-		outcome_of(x, tag)->err = err;
+		outcome_of(x->r, tag)->err = err;
 	}
+	tag_list_start(&x->tags, out.req, x->r->nfrag);
 	for (size_t i = first; i <= last && i < b->used; i++) {
-		struct frag_outcome *f = outcome_of(x, b->e[i].tag);
+		struct frag_outcome *f = outcome_of(x->r, b->e[i].tag);
 
-		if ((i == first || b->e[i].tag != b->e[i - 1].tag) && !left_as_hole(b, i))
+		if (left_as_hole(b, i))
+			continue;
+		if (tag_list_add(&x->tags, b->e[i].tag) != 0)
 			f->requests++;
 		if (err && !f->err)
 			f->err = err;
 	}
+	out.tags = x->tags.v;
+	out.ntags = x->tags.n;
 	if (x->o->hook)
 		x->o->hook(x->o->hook_ctx, &out);
 }
@@ -159,8 +158,8 @@ static void pump(struct stream_run *x)
 			/* EIO on a file entry: its source ended before its length. */
 			position(x->b, &cur);
 			if (x->err == EIO && cur < x->b->used && x->b->e[cur].kind == IOB_FILE) {
-				outcome_of(x, x->b->e[cur].tag)->err = EIO;
-				outcome_of(x, x->b->e[cur].tag)->source_short = 1;
+				outcome_of(x->r, x->b->e[cur].tag)->err = EIO;
+				outcome_of(x->r, x->b->e[cur].tag)->source_short = 1;
 			}
 			return;
 		}
@@ -195,9 +194,9 @@ static void account(struct stream_run *x)
 
 		image += done;
 		if (done && left_as_hole(b, i))	/* as in aio mode: nothing written */
-			outcome_of(x, b->e[i].tag)->hole = 1;
+			outcome_of(x->r, b->e[i].tag)->hole = 1;
 		else
-			outcome_of(x, b->e[i].tag)->written += done;	/* gaps: to none */
+			outcome_of(x->r, b->e[i].tag)->written += done;	/* gaps: to none */
 	}
 	x->r->bytes_written = image - b->stats.seek;	/* holes: as in aio mode */
 	x->r->bytes_out = x->sink ? x->sink->out : image - b->stats.seek;
@@ -231,6 +230,14 @@ static void sync_target(struct stream_run *x)
 		x->r->sync.err = errno;
 }
 
+/* Zero ranges and gaps as holes where the file may hold them ("a hole where
+ * the target allows", SPEC §2): a new or replaced regular file, written at
+ * its offset (not O_APPEND), with no filter to go through. */
+static int stream_makes_holes(const struct target *t, const struct stage *filters)
+{
+	return !filters && t->holes && !t->append;
+}
+
 static int stream_run(io_batch *b, const struct target *t, const struct engine_opts *o,
 		      struct engine_result *r)
 {
@@ -256,10 +263,7 @@ static int stream_run(io_batch *b, const struct target *t, const struct engine_o
 	}
 	/* Bounded calls: a signal or the progress line is seen between them. */
 	b->call_max = STREAM_CALL_MAX;
-	/* Zero ranges and gaps as holes where the file may hold them ("a hole
-	 * where the target allows", SPEC §2): a new or replaced regular file,
-	 * written at its offset (not O_APPEND), with no filter to go through. */
-	b->seek_zeros = !x.head && t->holes && !t->append;
+	b->seek_zeros = stream_makes_holes(t, x.head);
 	pump(&x);
 	if (!*o->stop && !x.err)
 		end_hole(&x);
@@ -276,7 +280,15 @@ static int stream_run(io_batch *b, const struct target *t, const struct engine_o
 	if (!x.err)
 		sync_target(&x);
 	free(x.len);
+	tag_list_release(&x.tags);
 	return 0;
 }
 
-const struct engine_ops engine_stream = { "stream", stream_run };
+const struct engine_ops engine_stream = {
+	.name = "stream",
+	.whole_image = 1,
+	.zero_copy = 1,
+	.sync_call = { "none", "fdatasync", "fsync" },
+	.makes_holes = stream_makes_holes,
+	.run = stream_run,
+};

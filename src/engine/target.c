@@ -55,7 +55,7 @@ static int classify(struct target *t, int fd, const struct stat *st)
 	return 0;
 }
 
-int target_probe(struct target *t, const char *path, char **err)
+int target_probe(struct target *t, const char *path, struct errors *err)
 {
 	struct stat st;
 
@@ -68,10 +68,10 @@ int target_probe(struct target *t, const char *path, char **err)
 
 		t->is_stdout = 1;
 		if (fl < 0 || fstat(STDOUT_FILENO, &st) < 0)
-			return set_error(err, "cannot use standard output: %s", strerror(errno));
+			return error_add(err, "cannot use standard output: %s", strerror(errno));
 		t->append = (fl & O_APPEND) != 0;
 		if (classify(t, STDOUT_FILENO, &st) < 0)
-			return set_error(err, "cannot get the size of standard output: %s", strerror(errno));
+			return error_add(err, "cannot get the size of standard output: %s", strerror(errno));
 		return 0;
 	}
 	if (stat(path, &st) < 0) {
@@ -79,26 +79,26 @@ int target_probe(struct target *t, const char *path, char **err)
 			t->type = TARGET_NONE;
 			return 0;
 		}
-		return set_error(err, "cannot use target '%s': %s", path, strerror(errno));
+		return error_add(err, "cannot use target '%s': %s", path, strerror(errno));
 	}
 	if (S_ISDIR(st.st_mode))
-		return set_error(err, "target '%s' is a directory", path);
+		return error_add(err, "target '%s' is a directory", path);
 	if (S_ISBLK(st.st_mode)) {
 		/* Its capacity decides whether the image fits: look read-only. */
 		int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
 
 		if (fd < 0)
-			return set_error(err, "cannot open target '%s': %s", path, strerror(errno));
+			return error_add(err, "cannot open target '%s': %s", path, strerror(errno));
 		rc = classify(t, fd, &st);
 		close(fd);
 		if (rc < 0)
-			return set_error(err, "cannot get the size of '%s': %s", path, strerror(errno));
+			return error_add(err, "cannot get the size of '%s': %s", path, strerror(errno));
 		return 0;
 	}
 	return classify(t, -1, &st);
 }
 
-static int open_path(struct target *t, int force, char **err)
+static int open_path(struct target *t, int force, struct errors *err)
 {
 	int flags = O_WRONLY | O_CLOEXEC | O_NOCTTY;
 	struct stat st;
@@ -107,19 +107,19 @@ static int open_path(struct target *t, int force, char **err)
 		flags |= O_CREAT | (force ? O_TRUNC : 0);
 	t->fd = open(t->path, flags, 0666);
 	if (t->fd < 0)
-		return set_error(err, "cannot open target '%s': %s", t->path, strerror(errno));
+		return error_add(err, "cannot open target '%s': %s", t->path, strerror(errno));
 	if (fstat(t->fd, &st) < 0 || classify(t, t->fd, &st) < 0)
-		return set_error(err, "cannot use target '%s': %s", t->path, strerror(errno));
+		return error_add(err, "cannot use target '%s': %s", t->path, strerror(errno));
 	return 0;
 }
 
-int target_check(const struct target *t, int force, int patch, int64_t image_len, char **err)
+int target_check(const struct target *t, int force, int patch, int64_t image_len, struct errors *err)
 {
 	if (t->type == TARGET_REGULAR && t->old_size > 0 && !force && !patch && !t->is_stdout)
-		return set_error(err, "target '%s' exists and is not empty; --force replaces it, "
-			    "--patch writes into it", t->path);
+		return error_kind(err, ERR_TARGET_NOT_EMPTY, "target '%s' exists and is not empty",
+				  t->path);
 	if (t->type == TARGET_DEVICE && image_len > t->old_size)
-		return set_error(err, "the image (%lld bytes) does not fit on '%s' (%lld bytes)",
+		return error_add(err, "the image (%lld bytes) does not fit on '%s' (%lld bytes)",
 			    (long long)image_len, t->path, (long long)t->old_size);
 	return 0;
 }
@@ -141,16 +141,17 @@ void target_layout(struct target *t, int force, int patch, int was_new, int64_t 
 }
 
 int target_open(struct target *t, int force, int patch, int64_t image_len, int64_t size,
-		char **err)
+		struct errors *err)
 {
 	int was_new = t->type == TARGET_NONE;
 
 	if (target_check(t, force, patch, image_len, err) < 0)
 		return -1;
+	t->replaced = force && t->type == TARGET_REGULAR && t->old_size > 0;
 	if (t->is_stdout) {
 		t->fd = STDOUT_FILENO;
 		if (t->type == TARGET_REGULAR && force && ftruncate(t->fd, 0) < 0)
-			return set_error(err, "cannot truncate standard output: %s", strerror(errno));
+			return error_add(err, "cannot truncate standard output: %s", strerror(errno));
 		if (force)
 			t->old_size = 0;
 	} else if (open_path(t, force, err) < 0) {

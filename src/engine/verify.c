@@ -71,10 +71,8 @@ int engine_verify(io_batch *b, int fd, struct engine_result *r)
 	/* Read what the file system holds, not what we left in the cache.  A
 	 * flush that fails means the device lost data: a failure in itself,
 	 * and the cache is dropped all the same so the reads show the loss. */
-	if (fdatasync(fd) < 0) {
+	if (fdatasync(fd) < 0)
 		r->verify.err = errno;
-		r->failed++;
-	}
 	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
 	for (size_t i = 0; i < b->used; i++) {
 		const iob_entry *e = &b->e[i];
@@ -86,10 +84,8 @@ int engine_verify(io_batch *b, int fd, struct engine_result *r)
 		if (f->err)
 			continue;	/* already failed: nothing to prove */
 		verify_entry(e, fd, got, want, f);
-		if (f->err) {
+		if (f->err && !r->verify.err)
 			r->verify.err = f->err;
-			r->failed++;
-		}
 	}
 	free(got);
 	free(want);

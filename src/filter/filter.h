@@ -21,10 +21,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/error.h"
+
 struct stage;
 
 struct stage_ops {
 	const char *name;
+	int text;		/* its output is text (fit for a terminal) */
 	int64_t (*write)(struct stage *st, const void *buf, uint64_t n);
 	int (*finish)(struct stage *st);
 	void (*destroy)(struct stage *st);
@@ -44,10 +47,9 @@ struct outbuf {
 };
 
 /* Build a filter from its spec ("xor:5a", "xor:@key.bin", "hex",
- * "hex:width=16", "hex:upper", "gzip", "gzip:9"); NULL with *err set
- * (a malloc'd message naming the spec, with a suggestion for a misspelt
- * name).  Relative @FILE paths resolve against the current directory. */
-struct stage *filter_create(const char *spec, char **err);
+ * "hex:width=16", "hex:upper", "gzip", "gzip:9"); NULL with an error added
+ * to err (naming the spec, with a suggestion for a misspelt name).  Relative @FILE paths resolve against the current directory. */
+struct stage *filter_create(const char *spec, struct errors *err);
 
 /* The write of stage st (st->ops->write), at most FILTER_CALL_MAX bytes a
  * call, counting st->in. */

@@ -4,7 +4,7 @@
  *
  * A constructor gets the whole spec (for messages) and its argument, the
  * text after the first ':' (NULL when there is none).  It returns a stage
- * with next == NULL, or NULL with *err set by filter_error().
+ * with next == NULL, or NULL with an error added by filter_error().
  */
 #ifndef FILTER_FILTERS_H
 #define FILTER_FILTERS_H
@@ -17,14 +17,14 @@
  * takes it in batches of its outbuf while the next stage takes everything. */
 #define FILTER_CALL_MAX ((uint64_t)1 << 20)
 
-struct stage *xor_create(const char *spec, const char *arg, char **err);
-struct stage *hex_create(const char *spec, const char *arg, char **err);
-struct stage *gzip_create(const char *spec, const char *arg, char **err);
+struct stage *xor_create(const char *spec, const char *arg, struct errors *err);
+struct stage *hex_create(const char *spec, const char *arg, struct errors *err);
+struct stage *gzip_create(const char *spec, const char *arg, struct errors *err);
 
-/* "filter 'SPEC': " followed by the formatted message, malloc'd (NULL if
- * even that fails).  Returns NULL, so a constructor can end with
+/* Add the error "filter 'SPEC': " followed by the formatted message.
+ * Returns NULL, so a constructor can end with
  * `return filter_error(err, spec, ...);`. */
-void *filter_error(char **err, const char *spec, const char *fmt, ...)
+void *filter_error(struct errors *err, const char *spec, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 

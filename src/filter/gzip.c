@@ -68,11 +68,11 @@
 #include "filter/filters.h"
 #include "filter/gzip_crc.h"
 #include "filter/gzip_internal.h"
+#include "util/thread.h"
 
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -194,19 +194,12 @@ static void *gz_worker_main(void *arg)
 /* Start the workers, with every signal blocked in them. */
 static void gz_start(struct gzip_filter *f)
 {
-	sigset_t all, old;
-	int i = 0;
+	int i;
 
 	f->started = 1;
-	if (f->nwk == 0)
-		return;
-	sigfillset(&all);
-	if (pthread_sigmask(SIG_SETMASK, &all, &old) != 0)
-		return;
 	for (i = 0; i < f->nwk; i++)
-		if (pthread_create(&f->wk[i].tid, NULL, gz_worker_main, &f->wk[i]) != 0)
+		if (thread_start(&f->wk[i].tid, gz_worker_main, &f->wk[i]) != 0)
 			break;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	f->nrun = i;
 }
 
@@ -497,7 +490,7 @@ static int gz_alloc(struct gzip_filter *f, int streams)
 	return Z_OK;
 }
 
-struct stage *gzip_create_threads(const char *spec, const char *arg, int threads, char **err)
+struct stage *gzip_create_threads(const char *spec, const char *arg, int threads, struct errors *err)
 {
 	struct gzip_filter *f;
 	int level = LEVEL_DEFAULT, r;
@@ -536,7 +529,7 @@ struct stage *gzip_create_threads(const char *spec, const char *arg, int threads
 	return &f->st;
 }
 
-struct stage *gzip_create(const char *spec, const char *arg, char **err)
+struct stage *gzip_create(const char *spec, const char *arg, struct errors *err)
 {
 	return gzip_create_threads(spec, arg, -1, err);
 }

@@ -14,6 +14,6 @@
  * (every block is compressed by the thread that calls write() and
  * finish()), or -1 for the default (the CPUs this process may run on,
  * capped at GZIP_THREADS_MAX).  The output is the same for every count. */
-struct stage *gzip_create_threads(const char *spec, const char *arg, int threads, char **err);
+struct stage *gzip_create_threads(const char *spec, const char *arg, int threads, struct errors *err);
 
 #endif

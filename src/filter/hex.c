@@ -14,6 +14,7 @@
  * FILTER_CALL_MAX a call).
  */
 #include "filter/filters.h"
+#include "util/hex.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -154,6 +155,7 @@ static void hex_destroy(struct stage *st)
 
 static const struct stage_ops hex_ops = {
 	.name = "hex",
+	.text = 1,
 	.write = hex_write,
 	.finish = hex_finish,
 	.destroy = hex_destroy,
@@ -161,7 +163,7 @@ static const struct stage_ops hex_ops = {
 
 /* One option, s[0..n): "upper" or "width=N". */
 static int hex_option(const char *spec, const char *s, size_t n, uint64_t *width, int *upper,
-		      char **err)
+		      struct errors *err)
 {
 	static const char *const words[] = { "upper", "width" };
 	const char *eq = memchr(s, '=', n);
@@ -209,9 +211,8 @@ static int hex_option(const char *spec, const char *s, size_t n, uint64_t *width
 	return -1;
 }
 
-struct stage *hex_create(const char *spec, const char *arg, char **err)
+struct stage *hex_create(const char *spec, const char *arg, struct errors *err)
 {
-	static const char lower_digits[] = "0123456789abcdef", upper_digits[] = "0123456789ABCDEF";
 	uint64_t width = WIDTH_DEFAULT;
 	int upper = 0, i;
 	struct hex_filter *f;
@@ -230,7 +231,7 @@ struct stage *hex_create(const char *spec, const char *arg, char **err)
 		free(f);
 		return filter_error(err, spec, "%s", strerror(ENOMEM));
 	}
-	digits = upper ? upper_digits : lower_digits;
+	digits = upper ? hex_digits_upper : hex_digits_lower;
 	f->alpha = (unsigned char)(digits[10] - '0' - 10);
 	for (i = 0; i < 256; i++) {
 		f->pair[i][0] = digits[i >> 4];

@@ -14,12 +14,12 @@
  * there is no trailer.
  */
 #include "filter/filters.h"
+#include "util/hex.h"
+#include "util/io.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define KEY_MAX (1024 * 1024)	/* the longest key, in bytes */
 #define EKEY_MIN 4096		/* the expanded key is at least this long */
@@ -110,17 +110,9 @@ static const struct stage_ops xor_ops = {
 	.destroy = xor_destroy,
 };
 
-/* Hex digit values + 1; 0 for anything else. */
-static const unsigned char hex_plus1[256] = {
-	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,
-	['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
-	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
-	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
-};
-
 /* The key of xor:HEX into a malloc'd *key. */
 static int parse_hex_key(const char *spec, const char *s, unsigned char **key, size_t *len,
-			 char **err)
+			 struct errors *err)
 {
 	const unsigned char *u;
 	size_t n, i;
@@ -128,7 +120,7 @@ static int parse_hex_key(const char *spec, const char *s, unsigned char **key, s
 	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
 		s += 2;
 	u = (const unsigned char *)s;
-	for (n = 0; hex_plus1[u[n]]; n++)
+	for (n = 0; hex_value_plus1[u[n]]; n++)
 		;
 	if (u[n] >= 0x20 && u[n] < 0x7f) {
 		filter_error(err, spec, "'%c' is not a hex digit", u[n]);
@@ -151,67 +143,25 @@ static int parse_hex_key(const char *spec, const char *s, unsigned char **key, s
 		return -1;
 	}
 	for (i = 0; i < n / 2; i++)
-		(*key)[i] = (unsigned char)((hex_plus1[u[2 * i]] - 1) << 4 |
-					    (hex_plus1[u[2 * i + 1]] - 1));
+		(*key)[i] = (unsigned char)(hex_value(u[2 * i]) << 4 | hex_value(u[2 * i + 1]));
 	*len = n / 2;
 	return 0;
 }
 
-/* All of fd, up to KEY_MAX + 1 bytes (one more tells "too long"), into a
- * malloc'd *key; -1 with errno. */
-static int read_all(int fd, unsigned char **key, size_t *len)
-{
-	size_t cap = 4096, n = 0;
-	unsigned char *p = malloc(cap), *q;
-	ssize_t r;
-
-	if (!p)
-		return -1;
-	for (;;) {
-		if (n == cap) {
-			if (cap > KEY_MAX)
-				break;
-			cap = cap * 2 > KEY_MAX + 1 ? KEY_MAX + 1 : cap * 2;
-			if (!(q = realloc(p, cap))) {
-				free(p);
-				return -1;
-			}
-			p = q;
-		}
-		r = read(fd, p + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			free(p);
-			return -1;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	*key = p;
-	*len = n;
-	return 0;
-}
-
 static int read_key_file(const char *spec, const char *path, unsigned char **key, size_t *len,
-			 char **err)
+			 struct errors *err)
 {
-	int fd, e;
+	int e = read_file(path, KEY_MAX, key, len);
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0 || read_all(fd, key, len) < 0) {
-		e = errno;
-		if (fd >= 0)
-			close(fd);
-		filter_error(err, spec, "cannot read '%s': %s", path, strerror(e));
-		return -1;
-	}
-	close(fd);
-	if (*len == 0 || *len > KEY_MAX) {
-		free(*key);
+	if (e == E2BIG || (!e && *len == 0)) {
+		if (!e)
+			free(*key);
 		*key = NULL;
 		filter_error(err, spec, "the key must be 1 byte to 1 MiB");
+		return -1;
+	}
+	if (e) {
+		filter_error(err, spec, "cannot read '%s': %s", path, strerror(e));
 		return -1;
 	}
 	return 0;
@@ -228,7 +178,7 @@ static size_t gcd(size_t a, size_t b)
 	return a;
 }
 
-struct stage *xor_create(const char *spec, const char *arg, char **err)
+struct stage *xor_create(const char *spec, const char *arg, struct errors *err)
 {
 	struct xor_filter *f;
 	unsigned char *key = NULL;

@@ -14,13 +14,13 @@
 #define IOB_INTERNAL_H
 
 #include <errno.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "iob.h"
+#include "util/io.h"
 
 /* One staging buffer per batch; big enough to amortise a syscall. */
 #define IOB_SCRATCH_SIZE	((size_t)256 * 1024)
@@ -118,25 +118,6 @@ static inline int iob_scratch_fill(io_batch *b, unsigned char c)
 }
 
 /*
- * read(2) from a stream source at its current position.  A source that is
- * non-blocking and has nothing yet is waited for with poll: the batch must
- * not return EAGAIN for its source, which the caller would take for the
- * sink's.
- */
-static inline ssize_t iob_read_stream(int fd, void *buf, size_t n)
-{
-	for (;;) {
-		ssize_t r = read(fd, buf, n);
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-
-		if (r >= 0 || (errno != EINTR && !iob_is_again(errno)))
-			return r;
-		if (errno != EINTR && poll(&pfd, 1, -1) < 0 && errno != EINTR)
-			return -1;
-	}
-}
-
-/*
  * Point *p at the next bytes of file entry e and return how many are
  * there (> 0), or -errno.  Bytes already staged by an earlier call are
  * served again without a pread: a sink that takes one byte at a time must
@@ -160,7 +141,7 @@ static inline int64_t iob_stage_file(io_batch *b, const iob_entry *e,
 		return -ENOMEM;
 	b->scratch_fd = IOB_SCRATCH_NONE;
 	if (e->flags & IOB_STREAM)
-		r = iob_read_stream(e->fd, b->scratch, (size_t)iob_min(e->n, b->scratch_size));
+		r = read_wait(e->fd, b->scratch, (size_t)iob_min(e->n, b->scratch_size));
 	else
 		do {
 			r = pread(e->fd, b->scratch, (size_t)iob_min(e->n, b->scratch_size),

@@ -38,19 +38,19 @@
 /* A kernel path said "not for these descriptors": try the next one. */
 #define IOB_REFUSED	INT64_MIN
 
-enum sink_kind { SINK_REG, SINK_PIPE, SINK_OTHER };
+enum dest_kind { DEST_REG, DEST_PIPE, DEST_OTHER };
 
 /* What one iob_send call learnt about s; found once, on the first file entry. */
-struct sink {
+struct send_dest {
 	int fd;
 	int probed;
-	int kind;	/* enum sink_kind */
+	int kind;	/* enum dest_kind */
 	int nonblock;
 	/* per path: 0 not tried yet, 1 has worked, -1 refused */
 	int cfr, splice, sendfile;
 };
 
-static int sink_probe(struct sink *k)
+static int dest_probe(struct send_dest *k)
 {
 	struct stat st;
 	int fl;
@@ -60,8 +60,8 @@ static int sink_probe(struct sink *k)
 	fl = fcntl(k->fd, F_GETFL);
 	if (fl < 0)
 		return -errno;
-	k->kind = S_ISREG(st.st_mode) ? SINK_REG :
-		  S_ISFIFO(st.st_mode) ? SINK_PIPE : SINK_OTHER;
+	k->kind = S_ISREG(st.st_mode) ? DEST_REG :
+		  S_ISFIFO(st.st_mode) ? DEST_PIPE : DEST_OTHER;
 	k->nonblock = !!(fl & O_NONBLOCK);
 	k->probed = 1;
 	return 0;
@@ -93,7 +93,7 @@ static int64_t zero_moved(const iob_entry *e)
 
 /*
  * Turn a kernel path's result into bytes moved, -errno, or IOB_REFUSED,
- * keeping *state (see struct sink) up to date.
+ * keeping *state (see struct send_dest) up to date.
  */
 static int64_t path_result(ssize_t r, int err, int *state, int badf_refuses,
 			   const iob_entry *e)
@@ -113,7 +113,7 @@ static int64_t path_result(ssize_t r, int err, int *state, int badf_refuses,
 	return r;
 }
 
-static int64_t try_copy_file_range(struct sink *k, const iob_entry *e, size_t len)
+static int64_t try_copy_file_range(struct send_dest *k, const iob_entry *e, size_t len)
 {
 	loff_t off = (loff_t)e->off;
 	ssize_t r;
@@ -125,7 +125,7 @@ static int64_t try_copy_file_range(struct sink *k, const iob_entry *e, size_t le
 	return path_result(r, errno, &k->cfr, 1, e);
 }
 
-static int64_t try_splice(struct sink *k, const iob_entry *e, size_t len)
+static int64_t try_splice(struct send_dest *k, const iob_entry *e, size_t len)
 {
 	unsigned int fl = SPLICE_F_MOVE | (k->nonblock ? SPLICE_F_NONBLOCK : 0);
 	loff_t off = (loff_t)e->off;
@@ -137,7 +137,7 @@ static int64_t try_splice(struct sink *k, const iob_entry *e, size_t len)
 	return path_result(r, errno, &k->splice, 0, e);
 }
 
-static int64_t try_sendfile(struct sink *k, const iob_entry *e, size_t len)
+static int64_t try_sendfile(struct send_dest *k, const iob_entry *e, size_t len)
 {
 	off_t off = (off_t)e->off;
 	ssize_t r;
@@ -149,7 +149,7 @@ static int64_t try_sendfile(struct sink *k, const iob_entry *e, size_t len)
 }
 
 /* The path that always works: stage in the scratch buffer, then write. */
-static int64_t send_readwrite(struct sink *k, io_batch *b, iob_entry *e)
+static int64_t send_readwrite(struct send_dest *k, io_batch *b, iob_entry *e)
 {
 	const unsigned char *p;
 	int64_t len;
@@ -176,7 +176,7 @@ static int64_t send_readwrite(struct sink *k, io_batch *b, iob_entry *e)
  * read and write through the scratch buffer.  It has no offsets, so it
  * cannot take the other paths, and 0 bytes moved means it ended.
  */
-static int64_t send_stream(struct sink *k, io_batch *b, iob_entry *e, size_t len)
+static int64_t send_stream(struct send_dest *k, io_batch *b, iob_entry *e, size_t len)
 {
 	unsigned int fl = SPLICE_F_MOVE | (k->nonblock ? SPLICE_F_NONBLOCK : 0);
 	struct stat st;
@@ -208,22 +208,22 @@ static int64_t send_stream(struct sink *k, io_batch *b, iob_entry *e, size_t len
 
 /* Send from file entry e (the current one), at most `most` bytes; bytes
  * moved or -errno. */
-static int64_t send_file(struct sink *k, io_batch *b, iob_entry *e, uint64_t most)
+static int64_t send_file(struct send_dest *k, io_batch *b, iob_entry *e, uint64_t most)
 {
 	size_t len = (size_t)iob_min(e->n, most);
 	uint64_t *counter = NULL;
 	int64_t r = IOB_REFUSED;
 
-	if (!k->probed && (r = sink_probe(k)) < 0)
+	if (!k->probed && (r = dest_probe(k)) < 0)
 		return r;
 	if (e->flags & IOB_STREAM)
 		return send_stream(k, b, e, len);
 	r = IOB_REFUSED;
-	if (k->kind == SINK_REG && k->cfr >= 0) {
+	if (k->kind == DEST_REG && k->cfr >= 0) {
 		r = try_copy_file_range(k, e, len);
 		counter = &b->stats.copy_file_range;
 	}
-	if (r == IOB_REFUSED && k->kind == SINK_PIPE && k->splice >= 0) {
+	if (r == IOB_REFUSED && k->kind == DEST_PIPE && k->splice >= 0) {
 		r = try_splice(k, e, len);
 		counter = &b->stats.splice;
 	}
@@ -245,7 +245,7 @@ static int64_t send_file(struct sink *k, io_batch *b, iob_entry *e, uint64_t mos
  * writev them.  Fills point at the scratch buffer, which holds one byte
  * value at a time: a fill of another byte ends the run.
  */
-static int64_t send_vec(struct sink *k, io_batch *b, uint64_t most)
+static int64_t send_vec(struct send_dest *k, io_batch *b, uint64_t most)
 {
 	struct iovec iov[IOB_IOV_MAX];
 	uint64_t sum = 0, left, piece;
@@ -296,7 +296,7 @@ static int64_t send_vec(struct sink *k, io_batch *b, uint64_t most)
 
 /* Leave zero entry e (the current one) as a hole; bytes skipped or -errno.
  * A descriptor that cannot seek after all gets the zeros written. */
-static int64_t send_hole(struct sink *k, io_batch *b, iob_entry *e)
+static int64_t send_hole(struct send_dest *k, io_batch *b, iob_entry *e)
 {
 	uint64_t n = iob_min(e->n, (uint64_t)INT64_MAX);
 
@@ -313,7 +313,7 @@ static int64_t send_hole(struct sink *k, io_batch *b, iob_entry *e)
 
 int64_t iob_send(int64_t s, io_batch *b)
 {
-	struct sink k = { .fd = (int)s };
+	struct send_dest k = { .fd = (int)s };
 	int64_t total = 0, r;
 
 	if (b->err) {

@@ -14,48 +14,17 @@
  */
 #include "manifest/parse_internal.h"
 
-#include <stdio.h>
-
 static int is_key_char(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
 }
 
-/* Byte classes: what ends an unquoted run, and hex digit values + 1. */
+/* Byte classes: what ends an unquoted run. */
 enum { C_BLANK = 1, C_HASH = 2, C_QUOTE = 4 };
 
 static const unsigned char byte_class[256] = {
 	[' '] = C_BLANK, ['\t'] = C_BLANK, ['#'] = C_HASH, ['"'] = C_QUOTE,
 };
-
-static const unsigned char hex_plus1[256] = {
-	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,
-	['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
-	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
-	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
-};
-
-int hex_value(unsigned char c)
-{
-	return (int)hex_plus1[c] - 1;
-}
-
-const char *quote_bytes(char *buf, const void *p, size_t n)
-{
-	const unsigned char *s = p;
-	size_t i, o = 0;
-
-	for (i = 0; i < n && i < QUOTE_MAX; i++) {
-		if (s[i] >= 0x20 && s[i] < 0x7f)
-			buf[o++] = (char)s[i];
-		else
-			o += (size_t)snprintf(buf + o, QUOTE_BUF - o, "\\x%02x", s[i]);
-	}
-	if (i < n)
-		o += (size_t)snprintf(buf + o, QUOTE_BUF - o, "...");
-	buf[o] = '\0';
-	return buf;
-}
 
 /* The escape at p (p[0] is the backslash, p < end): its byte into *out and
  * its raw length, or 0 with *e set. */

@@ -4,14 +4,16 @@
  * The parser does no I/O beyond reading the manifest itself.  It keeps the
  * whole text in memory and unescapes tokens in place, so a fragment's path
  * or bytes point into that text: no allocation per line or per token.
- * Errors come back as one malloc'd string "FILE:LINE:COL: message"; the
- * caller prints it.
+ * Errors are added to a struct errors with their place (FILE, LINE, COL);
+ * the caller prints them.
  */
 #ifndef MANIFEST_H
 #define MANIFEST_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "util/error.h"
 
 enum frag_kind { FRAG_FILE, FRAG_DATA, FRAG_HEX, FRAG_FILL, FRAG_ZERO, FRAG_UUID };
 
@@ -36,12 +38,18 @@ struct fragment {
 	uint8_t origin;		/* index into manifest.origin[] */
 };
 
+/* A text the parser read, never moved once parsed: fragments point into it. */
+struct chunk {
+	struct chunk *prev;	/* the origin's chunk before this one, or NULL */
+	unsigned char *text;	/* len bytes and a spare one, malloc'd */
+	size_t len;
+};
+
 /* Where lines came from: a manifest file, standard input, or -e options. */
 struct origin {
 	char *name;		/* "dir/m.manifest", "<stdin>" or "<command-line>" */
 	char *dir;		/* relative paths resolve against this ("." for stdin, -e) */
-	char *text;		/* the text, unescaped in place by the parser */
-	size_t len;
+	struct chunk *chunks;	/* its texts, newest first (manifest.c) */
 	uint32_t lines;		/* lines seen so far (for -e: one per line added) */
 };
 
@@ -66,21 +74,22 @@ struct manifest {
 };
 
 void manifest_init(struct manifest *m);
-/* Parse a manifest file; "-" reads standard input. 0, or -1 with *err set. */
-int manifest_add_file(struct manifest *m, const char *path, char **err);
-/* Parse one -e LINE (it may itself hold several lines). 0, or -1 with *err. */
-int manifest_add_line(struct manifest *m, const char *line, char **err);
+/* Parse a manifest file; "-" reads standard input.  0, or -1 with the
+ * errors (every bad line's) added to err. */
+int manifest_add_file(struct manifest *m, const char *path, struct errors *err);
+/* Parse one -e LINE (it may itself hold several lines); 0 or -1, as above. */
+int manifest_add_line(struct manifest *m, const char *line, struct errors *err);
 /* Parse text held in memory under a name, relative paths against dir. */
 int manifest_add_text(struct manifest *m, const char *name, const char *dir,
-		      const char *text, size_t len, char **err);
+		      const char *text, size_t len, struct errors *err);
 /* Free the fragment records once a plan holds what is needed of them; the
  * text (which data, hex and paths point into) stays, nfrag still counts. */
 void manifest_drop_fragments(struct manifest *m);
 void manifest_release(struct manifest *m);
 
 const char *frag_kind_name(int kind);	/* "file", "data", ... */
-/* Where a fragment is, as "FILE:LINE:COL" into buf; returns buf. */
-char *frag_where(const struct manifest *m, const struct fragment *f, char *buf, size_t size);
+/* Where a fragment is, for an error. */
+struct place frag_place(const struct manifest *m, const struct fragment *f);
 
 /* Numbers of SPEC §2: decimal or 0x hex, optional K M G T P E / KiB..EiB.
  * 0 on success, else a static message ("number too large", ...). */

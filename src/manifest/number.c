@@ -13,7 +13,7 @@
 
 /* Messages that quote the input are built here; one per thread, valid
  * until that thread's next call. */
-static _Thread_local char number_msg[QUOTE_BUF + 64];
+static _Thread_local char number_msg[ESCAPE_BUF + 64];
 
 static int digit_value(unsigned char c, unsigned base)
 {
@@ -31,7 +31,7 @@ static int upper(unsigned char c)
 static int suffix_shift(const char *s, size_t n, const char **msg)
 {
 	static const char units[] = "KMGTPE";
-	char q[QUOTE_BUF];
+	char q[ESCAPE_BUF];
 	size_t i;
 	int u = n ? upper((unsigned char)s[0]) : 0;
 
@@ -48,11 +48,11 @@ static int suffix_shift(const char *s, size_t n, const char **msg)
 		return 10 * ((int)i + 1);
 	if (units[i])
 		snprintf(number_msg, sizeof number_msg, "unknown suffix '%s' (use %c or %ciB)",
-			 quote_bytes(q, s, n), units[i], units[i]);
+			 escape_bytes(q, s, n), units[i], units[i]);
 	else
 		snprintf(number_msg, sizeof number_msg,
 			 "unknown suffix '%s' (use K, M, G, T, P, E or KiB ... EiB)",
-			 quote_bytes(q, s, n));
+			 escape_bytes(q, s, n));
 	*msg = number_msg;
 	return -1;
 }

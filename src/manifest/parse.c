@@ -54,7 +54,7 @@ struct parse {
 	struct manifest *m;
 	unsigned oi;		/* origin index */
 	uint64_t line;
-	char **err;
+	struct errors *err;
 };
 
 /* What one line has gathered so far. */
@@ -79,13 +79,13 @@ static int fail(struct parse *P, size_t col, const char *fmt, ...)
 
 static int fail(struct parse *P, size_t col, const char *fmt, ...)
 {
-	char msg[512];
+	struct place at = { .file = P->m->origin[P->oi].name, .rank = P->oi, .line = P->line,
+			    .col = col > UINT32_MAX ? UINT32_MAX : (uint32_t)col };
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	verror(P->err, ERR_PLAIN, &at, fmt, ap);
 	va_end(ap);
-	*P->err = msg_printf("%s:%" PRIu64 ":%zu: %s", P->m->origin[P->oi].name, P->line, col, msg);
 	return -1;
 }
 
@@ -109,12 +109,12 @@ static int word_is(const struct token *t, const char *w)
 static int number_arg(struct parse *P, const unsigned char *s, size_t n, size_t col,
 		      int64_t *out)
 {
-	char q[QUOTE_BUF];
+	char q[ESCAPE_BUF];
 	const char *msg;
 
 	msg = parse_number((const char *)s, n, out);
 	if (msg)
-		return fail(P, col, "%s: '%s'", msg, quote_bytes(q, s, n));
+		return fail(P, col, "%s: '%s'", msg, escape_bytes(q, s, n));
 	return 0;
 }
 
@@ -122,7 +122,7 @@ static int next_token(struct parse *P, struct lexer *lx, struct token *t)
 {
 	struct lex_error e;
 	int r = lex_next(lx, t, &e);
-	char q[QUOTE_BUF];
+	char q[ESCAPE_BUF];
 
 	if (r >= 0)
 		return r;
@@ -133,13 +133,13 @@ static int next_token(struct parse *P, struct lexer *lx, struct token *t)
 		return fail(P, e.col, "'\\x' needs two hex digits");
 	case LEX_ESCAPE:
 	default:
-		return fail(P, e.col, "unknown escape '\\%s'", quote_bytes(q, &e.c, 1));
+		return fail(P, e.col, "unknown escape '\\%s'", escape_bytes(q, &e.c, 1));
 	}
 }
 
 static int kind_of(struct parse *P, const struct token *t)
 {
-	char q[QUOTE_BUF], s[64];
+	char q[ESCAPE_BUF], s[64];
 	int k;
 
 	if (!t->keylen)
@@ -151,7 +151,7 @@ static int kind_of(struct parse *P, const struct token *t)
 
 		for (k = 0; k < NKINDS; k++)
 			words[k] = kinds[k].name;
-		return fail(P, t->col, "unknown kind '%s'%s", quote_bytes(q, t->p, t->n),
+		return fail(P, t->col, "unknown kind '%s'%s", escape_bytes(q, t->p, t->n),
 			    suggest(s, sizeof s, (const char *)t->p, t->n, words, NKINDS, ~0u));
 	}
 }
@@ -159,13 +159,13 @@ static int kind_of(struct parse *P, const struct token *t)
 static int sha256_value(struct parse *P, struct line_state *L, unsigned char *v, size_t n,
 			size_t col, int quoted)
 {
-	char q[QUOTE_BUF];
+	char q[ESCAPE_BUF];
 	size_t i;
 	int hi, lo;
 
 	if (n != 64)
 		return fail(P, col, "sha256 needs 64 hex digits, not %zu: '%s'", n,
-			    quote_bytes(q, v, n));
+			    escape_bytes(q, v, n));
 	for (i = 0; i < 64; i += 2) {
 		hi = hex_value(v[i]);
 		lo = hex_value(v[i + 1]);
@@ -173,7 +173,7 @@ static int sha256_value(struct parse *P, struct line_state *L, unsigned char *v,
 			size_t bad = hi < 0 ? i : i + 1;
 
 			return fail(P, quoted ? col : col + bad, "bad hex digit '%s' in sha256",
-				    quote_bytes(q, v + bad, 1));
+				    escape_bytes(q, v + bad, 1));
 		}
 		L->digest[i / 2] = (unsigned char)(hi << 4 | lo);
 	}
@@ -186,7 +186,7 @@ static int key_value(struct parse *P, struct line_state *L, const struct token *
 	unsigned char *v = t->p + t->keylen + 1;
 	size_t n = t->n - t->keylen - 1, col = t->col + t->keylen + 1;
 	unsigned valid = kinds[L->kind].keys;
-	char q[QUOTE_BUF], s[64];
+	char q[ESCAPE_BUF], s[64];
 	const char *msg;
 	int k;
 
@@ -195,7 +195,7 @@ static int key_value(struct parse *P, struct line_state *L, const struct token *
 			break;
 	if (k == NKEYS || !(valid & KB(k)))
 		return fail(P, t->col, "unknown key '%s' for '%s'%s",
-			    quote_bytes(q, t->p, t->keylen), kinds[L->kind].name,
+			    escape_bytes(q, t->p, t->keylen), kinds[L->kind].name,
 			    suggest(s, sizeof s, (const char *)t->p, t->keylen, key_names, NKEYS, valid));
 	if (L->seen & KB(k))
 		return fail(P, t->col, "key '%s' given twice", key_names[k]);
@@ -210,7 +210,7 @@ static int key_value(struct parse *P, struct line_state *L, const struct token *
 			return number_arg(P, v, n, col, &L->f.at);
 		msg = parse_number((const char *)v + 1, n - 1, &L->f.at);
 		if (msg)
-			return fail(P, col, "%s: '%s'", msg, quote_bytes(q, v, n));
+			return fail(P, col, "%s: '%s'", msg, escape_bytes(q, v, n));
 		return 0;
 	case KEY_LEN:
 		return number_arg(P, v, n, col, &L->f.len);
@@ -227,7 +227,7 @@ static int hex_token(struct parse *P, struct line_state *L, const struct token *
 {
 	const unsigned char *s = t->p;
 	size_t n = t->n, i;
-	char q[QUOTE_BUF];
+	char q[ESCAPE_BUF];
 	int d;
 
 	if (n == 0)
@@ -244,7 +244,7 @@ static int hex_token(struct parse *P, struct line_state *L, const struct token *
 		d = hex_value(s[i]);
 		if (d < 0)
 			return fail(P, t->quoted ? t->col : t->col + (size_t)(s - t->p) + i,
-				    "bad hex digit '%s'", quote_bytes(q, s + i, 1));
+				    "bad hex digit '%s'", escape_bytes(q, s + i, 1));
 		if (L->half)
 			*L->hex_out++ = (unsigned char)(L->pending << 4 | (unsigned)d);
 		else
@@ -257,7 +257,7 @@ static int hex_token(struct parse *P, struct line_state *L, const struct token *
 
 static int uuid_word(struct parse *P, struct line_state *L, const struct token *t)
 {
-	char q[QUOTE_BUF], s[64];
+	char q[ESCAPE_BUF], s[64];
 
 	if (L->nargs > 1)
 		return fail(P, t->col, "'uuid' takes at most one word ('text' or 'binary')");
@@ -269,7 +269,7 @@ static int uuid_word(struct parse *P, struct line_state *L, const struct token *
 		L->f.byte = 0;
 		return 0;
 	}
-	return fail(P, t->col, "unknown word '%s' for 'uuid'%s", quote_bytes(q, t->p, t->n),
+	return fail(P, t->col, "unknown word '%s' for 'uuid'%s", escape_bytes(q, t->p, t->n),
 		    suggest(s, sizeof s, (const char *)t->p, t->n, uuid_words, 2, ~0u));
 }
 
@@ -374,7 +374,7 @@ static int push_fragment(struct parse *P, const struct fragment *f)
 		struct fragment *p;
 
 		if (n > SIZE_MAX / sizeof *p || !(p = realloc(m->frag, n * sizeof *p)))
-			return fail(P, f->col, "out of memory");
+			return error_nomem(P->err);
 		m->frag = p;
 		m->alloc = n;
 	}
@@ -385,7 +385,7 @@ static int push_fragment(struct parse *P, const struct fragment *f)
 static int finish_fragment(struct parse *P, struct line_state *L)
 {
 	struct fragment *f = &L->f;
-	char q[QUOTE_BUF];
+	char q[ESCAPE_BUF];
 
 	switch (L->kind) {
 	case FRAG_FILE:
@@ -415,7 +415,7 @@ static int finish_fragment(struct parse *P, struct line_state *L)
 			return -1;
 		if (L->number > 255)
 			return fail(P, L->arg.col, "fill byte out of range 0..255: '%s'",
-				    quote_bytes(q, L->arg.p, L->arg.n));
+				    escape_bytes(q, L->arg.p, L->arg.n));
 		f->byte = (uint8_t)L->number;
 		break;
 	default:
@@ -482,10 +482,12 @@ static int parse_line(struct parse *P, unsigned char *lp, unsigned char *le)
 	return finish_fragment(P, &L);
 }
 
-int parse_text(struct manifest *m, unsigned oi, unsigned char *text, size_t len, char **err)
+int parse_text(struct manifest *m, unsigned oi, unsigned char *text, size_t len,
+	       struct errors *err)
 {
 	struct parse P = { m, oi, m->origin[oi].lines, err };
 	unsigned char *p = text, *end = text + len;
+	int rc = 0;
 
 	while (p < end) {
 		unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -497,9 +499,9 @@ int parse_text(struct manifest *m, unsigned oi, unsigned char *text, size_t len,
 		if (le > p && le[-1] == '\r')
 			le--;
 		if (parse_line(&P, p, le) < 0)
-			return -1;
+			rc = -1;	/* reported; the next line is read all the same */
 		m->origin[oi].lines = (uint32_t)P.line;
 		p = nl ? nl + 1 : end;
 	}
-	return 0;
+	return rc;
 }

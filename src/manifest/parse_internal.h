@@ -12,6 +12,8 @@
 #include <stdint.h>
 
 #include "manifest/manifest.h"
+#include "util/escape.h"
+#include "util/hex.h"
 
 /*
  * One token of a line, already unescaped in place: p[0..n) are its bytes,
@@ -46,20 +48,11 @@ struct lex_error {
 /* The next token: 1, 0 at the end of the line (or a comment), -1 with *e. */
 int lex_next(struct lexer *lx, struct token *t, struct lex_error *e);
 
-/* A hex digit's value, or -1. */
-int hex_value(unsigned char c);
-
-/* Bytes made fit for a message: printable ASCII as is, anything else as
- * \xHH, cut after QUOTE_MAX bytes with "...". buf holds QUOTE_BUF bytes. */
-#define QUOTE_MAX 40
-#define QUOTE_BUF (QUOTE_MAX * 4 + 8)
-const char *quote_bytes(char *buf, const void *p, size_t n);
-
 /* Parse text[0..len) (text[len] exists and may be overwritten) as lines of
- * origin oi, numbered after the origin's lines so far.  0, or -1 with *err. */
-int parse_text(struct manifest *m, unsigned oi, unsigned char *text, size_t len, char **err);
-
-/* A malloc'd printf; NULL when memory is short. */
-char *msg_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+ * origin oi, numbered after the origin's lines so far.  A line with an
+ * error is left out and the next one read, so that one run reports every
+ * bad line.  0, or -1 when any line had an error (added to err). */
+int parse_text(struct manifest *m, unsigned oi, unsigned char *text, size_t len,
+	       struct errors *err);
 
 #endif

@@ -62,15 +62,14 @@ static char *real_path(int fd, const char *name)
 	return realpath(name, NULL);
 }
 
-int confine_init(struct confine *c, const char *dir, char **err)
+int confine_init(struct confine *c, const char *dir, struct errors *err)
 {
 	memset(c, 0, sizeof(*c));
 	c->name = dir;
 	c->fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (c->fd < 0 || !(c->real = real_path(c->fd, dir))) {
-		if (asprintf(err, "aiowrite-cli: cannot use --confine directory '%s': %s", dir,
-			     strerror(errno)) < 0)
-			*err = NULL;
+		error_kind(err, ERR_CONFINE_DIR, "cannot use directory '%s': %s", dir,
+			   strerror(errno));
 		if (c->fd >= 0)
 			close(c->fd);
 		c->fd = -1;
@@ -342,70 +341,85 @@ static int is_magic_link(const struct confine *c, const char *path)
 	return errno == EXDEV;
 }
 
+/* f's path cannot be confined: its origin's directory is outside DIR. */
+static int origin_outside(struct confine *c, const struct manifest *m, const struct fragment *f,
+			  struct errors *err)
+{
+	const char *path = (const char *)f->bytes, *origin = m->origin[f->origin].name;
+
+	if (!c->outside[f->origin])
+		return plan_fail(err, m, f, "cannot resolve the directory of '%s': %s", path,
+				 strerror(errno ? errno : ENOMEM));
+	if (strcmp(origin, "<stdin>") == 0 || strcmp(origin, "<command-line>") == 0)
+		return plan_fail(err, m, f, "'%s' leads outside the confining directory '%s': it "
+				 "is relative to the current directory, which is not inside it",
+				 path, c->name);
+	return plan_fail(err, m, f, "'%s' leads outside the confining directory '%s': it is "
+			 "relative to the manifest's directory '%s', which is not inside it", path,
+			 c->name, m->origin[f->origin].dir);
+}
+
+/* Open beneath (relative to DIR) for reading, resolved twice as the top of
+ * the file says; a descriptor, or -1 with errno. */
+static int open_confined(struct confine *c, const char *beneath)
+{
+	struct stat st, st2;
+	int node = open_beneath(c, beneath, O_PATH | O_CLOEXEC), fd, e;
+
+	if (node < 0)
+		return -1;
+	e = fstat(node, &st) < 0 ? errno : 0;
+	close(node);
+	if (e) {
+		errno = e;
+		return -1;
+	}
+	fd = open_beneath(c, beneath, O_RDONLY | O_CLOEXEC | O_NOCTTY |
+				      (S_ISFIFO(st.st_mode) ? 0 : O_NONBLOCK));
+	if (fd >= 0 && (fstat(fd, &st2) < 0 || st2.st_dev != st.st_dev || st2.st_ino != st.st_ino)) {
+		close(fd);
+		errno = EAGAIN;
+		return -1;
+	}
+	return fd;
+}
+
+static int open_failed(struct confine *c, const struct manifest *m, const struct fragment *f,
+		       const char *beneath, int e, struct errors *err)
+{
+	const char *path = (const char *)f->bytes;
+
+	if (e == EXDEV)
+		return plan_fail(err, m, f, "'%s' leads outside the confining directory '%s' (%s)",
+				 path, c->name, dots_lead_out(beneath) ? "through '..'"
+								       : "through a symbolic link");
+	if (e == ELOOP && is_magic_link(c, beneath))
+		return plan_fail(err, m, f, "'%s' goes through a magic link (such as "
+				 "/proc/PID/fd/N), which is refused", path);
+	if (e == EAGAIN)
+		return plan_fail(err, m, f, "cannot open '%s': it changed while it was being opened",
+				 path);
+	return plan_fail(err, m, f, "cannot open '%s': %s", path, strerror(e));
+}
+
 int confine_open(struct confine *c, const struct manifest *m, const struct fragment *f,
-		 int origin_fd, char **err)
+		 int origin_fd, struct errors *err)
 {
 	const char *path = (const char *)f->bytes, *rel;
 	char *full = NULL;
-	struct stat st, st2;
-	int fd = -1, node, e;
+	int fd;
 
 	if (path[0] == '/')
-		return plan_fail(err, m, f, "'%s' is an absolute path; --confine allows only "
-				 "relative paths inside '%s'", path, c->name);
+		return plan_fail(err, m, f, "'%s' is an absolute path; only relative paths inside "
+				 "the confining directory '%s' are allowed", path, c->name);
 	errno = 0;
-	if (!(rel = origin_rel(c, m, f->origin, origin_fd))) {
-		const char *dir = m->origin[f->origin].dir;
-
-		if (!c->outside[f->origin])
-			return plan_fail(err, m, f, "cannot resolve the directory of '%s': %s",
-					 path, strerror(errno ? errno : ENOMEM));
-		if (strcmp(m->origin[f->origin].name, "<stdin>") == 0 ||
-		    strcmp(m->origin[f->origin].name, "<command-line>") == 0)
-			return plan_fail(err, m, f, "'%s' leads outside --confine directory '%s': "
-					 "it is relative to the current directory, which is "
-					 "not inside it", path, c->name);
-		return plan_fail(err, m, f, "'%s' leads outside --confine directory '%s': it is "
-				 "relative to the manifest's directory '%s', which is not inside it",
-				 path, c->name, dir);
-	}
+	if (!(rel = origin_rel(c, m, f->origin, origin_fd)))
+		return origin_outside(c, m, f, err);
 	if (*rel && asprintf(&full, "%s/%s", rel, path) < 0)
-		return plan_fail(err, m, f, "%s", strerror(ENOMEM));
-	const char *beneath = full ? full : path;
-
-	node = open_beneath(c, beneath, O_PATH | O_CLOEXEC);
-	if (node >= 0) {
-		e = fstat(node, &st) < 0 ? errno : 0;
-		close(node);
-		if (!e) {
-			int nonblock = S_ISFIFO(st.st_mode) ? 0 : O_NONBLOCK;
-
-			fd = open_beneath(c, beneath, O_RDONLY | O_CLOEXEC | O_NOCTTY | nonblock);
-			e = errno;
-			if (fd >= 0 && (fstat(fd, &st2) < 0 || st2.st_dev != st.st_dev ||
-					st2.st_ino != st.st_ino)) {
-				close(fd);
-				fd = -1;
-				e = EAGAIN;
-			}
-		}
-	} else {
-		e = errno;
-	}
-	if (fd >= 0) {
-		free(full);
-		return fd;
-	}
-	if (e == EXDEV)
-		plan_fail(err, m, f, "'%s' leads outside --confine directory '%s' (%s)", path,
-			  c->name, dots_lead_out(beneath) ? "through '..'" : "through a symbolic link");
-	else if (e == ELOOP && is_magic_link(c, beneath))
-		plan_fail(err, m, f, "'%s' goes through a magic link (such as /proc/PID/fd/N), "
-			  "which --confine refuses", path);
-	else if (e == EAGAIN)
-		plan_fail(err, m, f, "cannot open '%s': it changed while it was being opened", path);
-	else
-		plan_fail(err, m, f, "cannot open '%s': %s", path, strerror(e));
+		return error_nomem(err);
+	fd = open_confined(c, full ? full : path);
+	if (fd < 0)
+		open_failed(c, m, f, full ? full : path, errno, err);
 	free(full);
-	return -1;
+	return fd;
 }

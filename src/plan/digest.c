@@ -48,7 +48,7 @@ static void to_hex(char *out, const unsigned char *d)
 }
 
 static int check_one(EVP_MD_CTX *ctx, unsigned char *buf, const struct plan *p,
-		     const struct manifest *m, size_t i, char **err)
+		     const struct manifest *m, size_t i, struct errors *err)
 {
 	const struct fragment *f = &m->frag[i];
 	const struct placed *pf = &p->pf[i];
@@ -75,7 +75,7 @@ static int check_one(EVP_MD_CTX *ctx, unsigned char *buf, const struct plan *p,
 			 "not %s", frag_kind_name(f->kind), got_hex, want_hex);
 }
 
-int plan_check_digests(const struct plan *p, const struct manifest *m, char **err)
+int plan_check_digests(const struct plan *p, const struct manifest *m, struct errors *err)
 {
 	EVP_MD_CTX *ctx = NULL;
 	unsigned char *buf = NULL;
@@ -85,7 +85,7 @@ int plan_check_digests(const struct plan *p, const struct manifest *m, char **er
 		if (!m->frag[i].sha256)
 			continue;
 		if (!ctx && (!(ctx = EVP_MD_CTX_new()) || !(buf = malloc(PIECE)))) {
-			*err = strdup(strerror(ENOMEM));
+			error_nomem(err);
 			rc = -1;
 			break;
 		}

@@ -61,14 +61,13 @@ static uint32_t *sorted_fragments(const struct plan *p, size_t *n)
 }
 
 static int overlap_error(const struct manifest *m, const struct plan *p, uint32_t a, uint32_t b,
-			 char **err)
+			 struct errors *err)
 {
 	uint32_t early = a < b ? a : b, late = a < b ? b : a;
 	const struct placed *pe = &p->pf[early], *pl = &p->pf[late];
 
-	return plan_fail(err, m, &m->frag[late],
-			 "'%s' at 0x%llx..0x%llx overlaps line %u ('%s' at 0x%llx..0x%llx); "
-			 "--allow-overlap lets the later line win",
+	return error_kind_at(err, ERR_OVERLAP, frag_place(m, &m->frag[late]),
+			 "'%s' at 0x%llx..0x%llx overlaps line %u ('%s' at 0x%llx..0x%llx)",
 			 frag_kind_name(m->frag[late].kind), (unsigned long long)pl->at,
 			 (unsigned long long)(pl->at + pl->len - 1), m->frag[early].line,
 			 frag_kind_name(m->frag[early].kind), (unsigned long long)pe->at,
@@ -76,7 +75,7 @@ static int overlap_error(const struct manifest *m, const struct plan *p, uint32_
 }
 
 /* The pieces as plan_piece gives them must not overlap. */
-static int check_disjoint(const struct plan *p, const struct manifest *m, char **err)
+static int check_disjoint(const struct plan *p, const struct manifest *m, struct errors *err)
 {
 	int64_t max_end = 0;
 	uint32_t owner = 0;
@@ -169,7 +168,7 @@ static void later_wins_extents(struct plan *p, const uint32_t *order, size_t n, 
 	}
 }
 
-int plan_extents(struct plan *p, const struct manifest *m, int allow_overlap, char **err)
+int plan_extents(struct plan *p, const struct manifest *m, int allow_overlap, struct errors *err)
 {
 	struct heap h = { NULL, 0 };
 	uint32_t *order = NULL;
@@ -198,6 +197,5 @@ int plan_extents(struct plan *p, const struct manifest *m, int allow_overlap, ch
 nomem:
 	free(h.v);
 	free(order);
-	*err = strdup(strerror(ENOMEM));
-	return -1;
+	return error_nomem(err);
 }

@@ -58,13 +58,12 @@ static int make_uuids(struct plan *p, const struct manifest *m)
 	return 0;
 }
 
-int plan_place(struct plan *p, const struct manifest *m, char **err)
+int plan_place(struct plan *p, const struct manifest *m, struct errors *err)
 {
 	int64_t prev_end = 0, image_end = 0;
 
 	if (make_uuids(p, m) < 0) {
-		*err = strdup(strerror(ENOMEM));
-		return -1;
+		return error_nomem(err);
 	}
 	for (size_t i = 0; i < m->nfrag; i++) {
 		const struct fragment *f = &m->frag[i];

@@ -10,20 +10,15 @@
 
 #include "plan/plan_internal.h"
 
-int plan_fail(char **err, const struct manifest *m, const struct fragment *f,
+int plan_fail(struct errors *err, const struct manifest *m, const struct fragment *f,
 	      const char *fmt, ...)
 {
-	char where[512], *msg = NULL;
+	struct place at = frag_place(m, f);
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
+	verror(err, ERR_PLAIN, &at, fmt, ap);
 	va_end(ap);
-	frag_where(m, f, where, sizeof(where));
-	if (!msg || asprintf(err, "%s: %s", where, msg) < 0)
-		*err = NULL;
-	free(msg);
 	return -1;
 }
 
@@ -37,12 +32,12 @@ static int has_streams(const struct plan *p)
 	return 0;
 }
 
-int plan_build(struct plan *p, const struct manifest *m, const struct plan_opts *o, char **err)
+int plan_build(struct plan *p, const struct manifest *m, const struct plan_opts *o,
+	       struct errors *err)
 {
 	int streams;
 
 	memset(p, 0, sizeof(*p));
-	*err = NULL;
 	p->npf = m->nfrag;
 	p->pf = calloc(m->nfrag ? m->nfrag : 1, sizeof(*p->pf));
 	if (!p->pf)
@@ -54,7 +49,7 @@ int plan_build(struct plan *p, const struct manifest *m, const struct plan_opts 
 		p->pf[i] = (struct placed){ .line = f->line, .col = f->col, .origin = f->origin,
 					    .kind = f->kind, .byte = f->byte, .src = -1 };
 	}
-	if (plan_open_sources(p, m, o, err) < 0)
+	if (plan_open_sources(p, m, o, err) < 0 || o->check_only)
 		goto fail;
 	streams = has_streams(p);
 	if ((streams &&
@@ -65,7 +60,7 @@ int plan_build(struct plan *p, const struct manifest *m, const struct plan_opts 
 		goto fail;
 	return 0;
 nomem:
-	*err = strdup(strerror(ENOMEM));
+	error_nomem(err);
 fail:
 	plan_release(p);
 	return -1;

@@ -62,6 +62,8 @@ struct plan_opts {
 	const char *confine;	/* --confine=DIR: sources must resolve beneath it */
 	int pass_through;	/* stream mode: streams may be read while writing */
 	int dry_run;		/* read no stream that has len= */
+	int check_only;		/* the manifest had errors: check the sources of
+				 * the fragments that parsed, and stop there */
 	int target_exists;	/* the target's identity, to refuse it as a source */
 	dev_t target_dev;
 	ino_t target_ino;
@@ -110,7 +112,8 @@ static inline int64_t plan_visible(const struct plan *p, size_t i)
 #define PLAN_SPOOL_MEM ((size_t)32 << 20)
 
 /* 0, or -1 with *err a malloc'd message ("FILE:LINE:COL: ..."). */
-int plan_build(struct plan *p, const struct manifest *m, const struct plan_opts *o, char **err);
+int plan_build(struct plan *p, const struct manifest *m, const struct plan_opts *o,
+	       struct errors *err);
 void plan_release(struct plan *p);
 
 /* The plan as a batch in target order, tagged with fragment indexes.  With

@@ -4,8 +4,8 @@
 
 #include "plan/plan.h"
 
-/* Set *err to "WHERE: message" for fragment f and return -1. */
-int plan_fail(char **err, const struct manifest *m, const struct fragment *f,
+/* Add an error at fragment f's place; returns -1. */
+int plan_fail(struct errors *err, const struct manifest *m, const struct fragment *f,
 	      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* --confine=DIR (confine.c): every `file` source opened beneath DIR. */
@@ -18,20 +18,20 @@ struct confine {
 	int walk;		/* no openat2: resolve in user space */
 };
 
-/* 0, or -1 with *err a malloc'd message (not located: DIR is an option). */
-int confine_init(struct confine *c, const char *dir, char **err);
+/* 0, or -1 with err (kind ERR_CONFINE_DIR: cli/ names the option). */
+int confine_init(struct confine *c, const char *dir, struct errors *err);
 void confine_release(struct confine *c);
 /* Open f's path for reading beneath DIR (origin_fd: its origin's
- * directory); a descriptor, or -1 with *err ("FILE:LINE:COL: ..."). */
+ * directory); a descriptor, or -1 with err. */
 int confine_open(struct confine *c, const struct manifest *m, const struct fragment *f,
-		 int origin_fd, char **err);
+		 int origin_fd, struct errors *err);
 
 int plan_open_sources(struct plan *p, const struct manifest *m,
-		      const struct plan_opts *o, char **err);
-int plan_spool(struct plan *p, const struct manifest *m, int pass_through, char **err);
-int plan_pass_streams(struct plan *p, const struct manifest *m, int dry_run, char **err);
-int plan_place(struct plan *p, const struct manifest *m, char **err);
-int plan_extents(struct plan *p, const struct manifest *m, int allow_overlap, char **err);
-int plan_check_digests(const struct plan *p, const struct manifest *m, char **err);
+		      const struct plan_opts *o, struct errors *err);
+int plan_spool(struct plan *p, const struct manifest *m, int pass_through, struct errors *err);
+int plan_pass_streams(struct plan *p, const struct manifest *m, int dry_run, struct errors *err);
+int plan_place(struct plan *p, const struct manifest *m, struct errors *err);
+int plan_extents(struct plan *p, const struct manifest *m, int allow_overlap, struct errors *err);
+int plan_check_digests(const struct plan *p, const struct manifest *m, struct errors *err);
 
 #endif

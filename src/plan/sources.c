@@ -86,9 +86,9 @@ static int origin_dirfd(struct source_table *t, const struct manifest *m, const 
 	return *fd;
 }
 
-/* Fill src from an open descriptor; 0 or -1 with *err. */
+/* Fill src from an open descriptor; 0 or -1 with err. */
 static int check_source(struct source *src, const struct manifest *m, const struct fragment *f,
-			const struct plan_opts *o, char **err)
+			const struct plan_opts *o, struct errors *err)
 {
 	const char *path = (const char *)f->bytes;
 	struct stat st;
@@ -125,7 +125,7 @@ static int check_source(struct source *src, const struct manifest *m, const stru
 }
 
 static int open_source(struct source *src, struct source_table *t, const struct manifest *m,
-		       const struct fragment *f, const struct plan_opts *o, char **err)
+		       const struct fragment *f, const struct plan_opts *o, struct errors *err)
 {
 	const char *path = (const char *)f->bytes;
 
@@ -148,10 +148,17 @@ static int open_source(struct source *src, struct source_table *t, const struct 
 			return check_source(src, m, f, o, err);
 		}
 		/* A FIFO blocks until a writer comes, as with cat(1); a device
-		 * or anything else must not hang the open. */
+		 * or anything else must not hang the open.  A run that will
+		 * stop after the checks does not wait for a FIFO's writer. */
 		struct stat st;
-		int nonblock = fstatat(dirfd, path, &st, 0) == 0 && S_ISFIFO(st.st_mode)
-				       ? 0 : O_NONBLOCK;
+		int fifo = fstatat(dirfd, path, &st, 0) == 0 && S_ISFIFO(st.st_mode);
+
+		if (fifo && o->check_only) {
+			src->stream = 1;
+			src->size = -1;
+			return 0;
+		}
+		int nonblock = fifo ? 0 : O_NONBLOCK;
 
 		src->fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | nonblock);
 		if (src->fd < 0)
@@ -162,7 +169,7 @@ static int open_source(struct source *src, struct source_table *t, const struct 
 
 /* The range one fragment takes from its source; sets pf->src_off and len. */
 static int check_range(struct placed *pf, struct source *src, const struct manifest *m,
-		       const struct fragment *f, char **err)
+		       const struct fragment *f, struct errors *err)
 {
 	const char *path = (const char *)f->bytes;
 	int64_t base = src->cursor, start, avail;
@@ -214,9 +221,10 @@ static void table_release(struct source_table *t)
 	free(t->first);
 }
 
-/* The source index for f, opening it the first time; -1 with *err. */
+/* The source index for f, opening it the first time; -1 with err, -2
+ * when out of memory. */
 static int32_t find_or_open(struct plan *p, struct source_table *t, const struct manifest *m,
-			    const struct fragment *f, const struct plan_opts *o, char **err)
+			    const struct fragment *f, const struct plan_opts *o, struct errors *err)
 {
 	uint64_t h = path_hash(f);
 	size_t i = h & t->mask;
@@ -235,14 +243,14 @@ static int32_t find_or_open(struct plan *p, struct source_table *t, const struct
 	t->first[p->nsrc] = f;
 	t->slot[i] = (struct path_slot){ .hash = h, .src = (uint32_t)++p->nsrc };
 	if (++t->used * 2 > t->mask && table_grow(t) < 0) {
-		*err = strdup(strerror(ENOMEM));
-		return -1;
+		error_nomem(err);
+		return -2;
 	}
 	return (int32_t)(p->nsrc - 1);
 }
 
 int plan_open_sources(struct plan *p, const struct manifest *m, const struct plan_opts *o,
-		      char **err)
+		      struct errors *err)
 {
 	struct source_table t;
 	size_t nfiles = 0;
@@ -252,14 +260,15 @@ int plan_open_sources(struct plan *p, const struct manifest *m, const struct pla
 		nfiles += m->frag[i].kind == FRAG_FILE;
 	p->src = calloc(nfiles + 1, sizeof(*p->src));	/* + the spool file */
 	if (!p->src || nfiles > UINT32_MAX / 2 || table_init(&t, nfiles) < 0) {
-		*err = strdup(strerror(ENOMEM));
-		return -1;
+		return error_nomem(err);
 	}
 	if (o->confine && confine_init(&t.confine, o->confine, err) < 0) {
 		table_release(&t);
 		return -1;
 	}
-	for (size_t i = 0; i < m->nfrag && rc == 0; i++) {
+	/* Every fragment is checked, so that one run reports every bad
+	 * source; a path that failed to open fails each fragment naming it. */
+	for (size_t i = 0; i < m->nfrag; i++) {
 		const struct fragment *f = &m->frag[i];
 		int32_t s;
 
@@ -267,12 +276,12 @@ int plan_open_sources(struct plan *p, const struct manifest *m, const struct pla
 		if (f->kind != FRAG_FILE)
 			continue;
 		s = find_or_open(p, &t, m, f, o, err);
-		if (s < 0)
+		if (s == -2)
+			break;		/* out of memory */
+		if (s < 0 || check_range(&p->pf[i], &p->src[s], m, f, err) < 0)
 			rc = -1;
-		else {
+		else
 			p->pf[i].src = s;
-			rc = check_range(&p->pf[i], &p->src[s], m, f, err);
-		}
 	}
 	table_release(&t);
 	return rc;

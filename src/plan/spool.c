@@ -18,13 +18,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "plan/plan_internal.h"
+#include "util/io.h"
 
 #define PIECE ((size_t)256 * 1024)
 #define IN_MEMORY (-2)	/* pf->src while the fragment's bytes are in p->spool */
@@ -36,21 +36,6 @@ struct spooler {
 	int64_t flen;
 	int32_t fsrc;		/* its index in p->src */
 };
-
-/* read(2) that waits out EAGAIN (standard input left non-blocking by
- * another program) and EINTR: >= 0 bytes, or -1 with errno. */
-static ssize_t read_some(int fd, void *buf, size_t n)
-{
-	for (;;) {
-		ssize_t got = read(fd, buf, n);
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-
-		if (got >= 0 || (errno != EAGAIN && errno != EINTR))
-			return got;
-		if (errno == EAGAIN && poll(&pfd, 1, -1) < 0 && errno != EINTR)
-			return -1;
-	}
-}
 
 static int open_spool_file(struct spooler *s)
 {
@@ -133,7 +118,7 @@ static int64_t discard(struct spooler *s, int fd, int64_t n)
 	int64_t done = 0;
 
 	while (done < n) {
-		ssize_t got = read_some(fd, s->piece, n - done < (int64_t)PIECE ? (size_t)(n - done)
+		ssize_t got = read_wait(fd, s->piece, n - done < (int64_t)PIECE ? (size_t)(n - done)
 										 : PIECE);
 		if (got < 0)
 			return -1;
@@ -145,7 +130,7 @@ static int64_t discard(struct spooler *s, int fd, int64_t n)
 }
 
 /* Spool one fragment: skip, then len bytes or up to the end. */
-static int spool_fragment(struct spooler *s, const struct manifest *m, size_t i, char **err)
+static int spool_fragment(struct spooler *s, const struct manifest *m, size_t i, struct errors *err)
 {
 	const struct fragment *f = &m->frag[i];
 	struct placed *pf = &s->p->pf[i];
@@ -169,7 +154,7 @@ static int spool_fragment(struct spooler *s, const struct manifest *m, size_t i,
 	}
 	while (want < 0 || len < want) {
 		size_t ask = want < 0 || want - len > (int64_t)PIECE ? PIECE : (size_t)(want - len);
-		ssize_t got = read_some(fd, s->piece, ask);
+		ssize_t got = read_wait(fd, s->piece, ask);
 
 		if (got < 0)
 			goto read_error;
@@ -227,7 +212,7 @@ static int mark_pass_candidates(struct plan *p, const struct manifest *m)
 
 /* Spool the fragments of the stream sources that match want_pass. */
 static int spool_sources(struct spooler *s, const struct manifest *m, int want_pass,
-			 char **err)
+			 struct errors *err)
 {
 	struct plan *p = s->p;
 
@@ -240,8 +225,7 @@ static int spool_sources(struct spooler *s, const struct manifest *m, int want_p
 		if (!src->stream || src->pass != want_pass)
 			continue;
 		if (!s->piece && !(s->piece = malloc(PIECE))) {
-			*err = strdup(strerror(ENOMEM));
-			return -1;
+			return error_nomem(err);
 		}
 		if (spool_fragment(s, m, i, err) < 0)
 			return -1;
@@ -264,14 +248,13 @@ static void spool_done(struct spooler *s, const struct manifest *m)
 		}
 }
 
-int plan_spool(struct plan *p, const struct manifest *m, int pass_through, char **err)
+int plan_spool(struct plan *p, const struct manifest *m, int pass_through, struct errors *err)
 {
 	struct spooler s = { .p = p, .fd = -1 };
 	int rc;
 
 	if (mark_pass_candidates(p, m) < 0) {
-		*err = strdup(strerror(ENOMEM));
-		return -1;
+		return error_nomem(err);
 	}
 	for (size_t i = 0; i < p->nsrc; i++)
 		p->src[i].pass &= pass_through;
@@ -290,7 +273,7 @@ int plan_spool(struct plan *p, const struct manifest *m, int pass_through, char 
 /* After placement: a passing stream must be read in target order, which is
  * manifest order; otherwise spool it now.  Then drop its first skip=.  A
  * dry run reads neither: it only shows where the bytes would go. */
-int plan_pass_streams(struct plan *p, const struct manifest *m, int dry_run, char **err)
+int plan_pass_streams(struct plan *p, const struct manifest *m, int dry_run, struct errors *err)
 {
 	struct spooler s = { .p = p, .fd = p->spooler_fd, .fsrc = p->spooler_src,
 			     .flen = p->spooler_len };
@@ -298,8 +281,7 @@ int plan_pass_streams(struct plan *p, const struct manifest *m, int dry_run, cha
 	int rc = 0;
 
 	if (!last) {
-		*err = strdup(strerror(ENOMEM));
-		return -1;
+		return error_nomem(err);
 	}
 	for (size_t i = 0; i < p->nsrc; i++)
 		last[i] = -1;
@@ -324,7 +306,7 @@ int plan_pass_streams(struct plan *p, const struct manifest *m, int dry_run, cha
 		p->pf[i].pass = 1;
 		if (m->frag[i].skip && !dry_run) {
 			if (!s.piece && !(s.piece = malloc(PIECE))) {
-				*err = strdup(strerror(ENOMEM));
+				error_nomem(err);
 				rc = -1;
 				break;
 			}

@@ -1,5 +1,9 @@
-/* io.c -- reading a file range whole (io.h). */
+/* io.c -- reading whole (io.h). */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/io.h"
@@ -22,4 +26,78 @@ int pread_full(int fd, void *buf, size_t n, int64_t off)
 		n -= (size_t)got;
 	}
 	return 0;
+}
+
+ssize_t read_wait(int fd, void *buf, size_t n)
+{
+	for (;;) {
+		ssize_t got = read(fd, buf, n);
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+		if (got >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+			return got;
+		if (errno != EINTR && poll(&pfd, 1, -1) < 0 && errno != EINTR)
+			return -1;
+	}
+}
+
+/* The first buffer size: the file's size + 1 (so one read sees the end)
+ * when it is a regular file, else 64 KiB; never past max + 1. */
+static size_t first_size(int fd, size_t max)
+{
+	struct stat st;
+	size_t cap = 64 * 1024;
+
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (uint64_t)st.st_size < SIZE_MAX / 2)
+		cap = (size_t)st.st_size + 1;
+	return cap > max ? max + 1 : cap;
+}
+
+int read_fd(int fd, size_t max, unsigned char **bufp, size_t *lenp)
+{
+	size_t cap, len = 0;
+	unsigned char *buf, *bigger;
+	ssize_t got;
+
+	if (max > SIZE_MAX / 2)
+		max = SIZE_MAX / 2;	/* cap + 1 never wraps */
+	cap = first_size(fd, max);
+	if (!(buf = malloc(cap + 1)))
+		return ENOMEM;
+	while ((got = read_wait(fd, buf + len, cap - len)) > 0) {
+		len += (size_t)got;
+		if (len > max) {
+			free(buf);
+			return E2BIG;
+		}
+		if (len < cap)
+			continue;
+		cap = cap > max / 2 ? max + 1 : cap * 2;
+		if (!(bigger = realloc(buf, cap + 1))) {
+			free(buf);
+			return ENOMEM;
+		}
+		buf = bigger;
+	}
+	if (got < 0) {
+		int err = errno;
+
+		free(buf);
+		return err;
+	}
+	*bufp = buf;
+	*lenp = len;
+	return 0;
+}
+
+int read_file(const char *path, size_t max, unsigned char **buf, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), err;
+
+	if (fd < 0)
+		return errno;
+	err = read_fd(fd, max, buf, len);
+	close(fd);
+	return err;
 }

@@ -1,13 +1,25 @@
 /*
- * io.h -- reading a file range whole.
+ * io.h -- reading whole: a file range, a stream's next bytes, a small file.
+ *
+ * Built into libiob.a as well as the program: the io_batch library reads
+ * stream sources with read_wait.
  */
 #ifndef UTIL_IO_H
 #define UTIL_IO_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* pread exactly n bytes at off: 0, or an errno (EIO: the file ended). */
 int pread_full(int fd, void *buf, size_t n, int64_t off);
+/* read(2) that waits out EINTR, and EAGAIN with poll (a source left
+ * non-blocking by another program): >= 0 bytes, or -1 with errno. */
+ssize_t read_wait(int fd, void *buf, size_t n);
+/* All of the file at path, at most max bytes (one more is E2BIG), into a
+ * malloc'd *buf of *len bytes plus a spare one (for a NUL): 0 or an errno. */
+int read_file(const char *path, size_t max, unsigned char **buf, size_t *len);
+/* The same from an open descriptor. */
+int read_fd(int fd, size_t max, unsigned char **buf, size_t *len);
 
 #endif

@@ -15,3 +15,19 @@ const char *human_size(char *buf, size_t size, double bytes)
 	snprintf(buf, size, u ? "%.1f %s" : "%.0f %s", bytes, unit[u]);
 	return buf;
 }
+
+const char *short_size(char *buf, size_t size, uint64_t bytes)
+{
+	static const char suffix[] = "KMGTPE";
+	int u = 0;
+
+	while (u < 6 && bytes && bytes % 1024 == 0) {
+		bytes /= 1024;
+		u++;
+	}
+	if (u)
+		snprintf(buf, size, "%llu%c", (unsigned long long)bytes, suffix[u - 1]);
+	else
+		snprintf(buf, size, "%llu", (unsigned long long)bytes);
+	return buf;
+}

@@ -5,8 +5,13 @@
 #define UNITS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* bytes in binary units, one decimal; returns buf. */
 const char *human_size(char *buf, size_t size, double bytes);
+
+/* bytes as the manifest writes sizes: "512", "4K", "1M" (the largest
+ * suffix that divides it); returns buf. */
+const char *short_size(char *buf, size_t size, uint64_t bytes);
 
 #endif

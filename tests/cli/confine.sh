@@ -45,11 +45,11 @@ same o2 want2
 
 # `..` leading out.
 printf 'data "x"\nfile ../../outside.bin\n' > d/sub/m3
-refused "../../" "^d/sub/m3:2:1: '\.\./\.\./outside\.bin' leads outside --confine directory 'd' \(through '\.\.'\)$" d/sub/m3
+refused "../../" "^d/sub/m3:2:1: '\.\./\.\./outside\.bin' leads outside the confining directory 'd' \(through '\.\.'\)$" d/sub/m3
 
 # Absolute paths: refused even when they name a file inside DIR.
 printf 'file /etc/hostname\n' > d/m4
-refused "absolute" "^d/m4:1:1: '/etc/hostname' is an absolute path; --confine allows only relative paths inside 'd'$" d/m4
+refused "absolute" "^d/m4:1:1: '/etc/hostname' is an absolute path; only relative paths inside the confining directory 'd' are allowed$" d/m4
 printf 'file %s/d/a.bin\n' "$T" > d/m4b
 refused "absolute inside" "^d/m4b:1:1: '.*/d/a\.bin' is an absolute path" d/m4b
 printf 'file /proc/self/root/etc/hostname\n' > d/m4c
@@ -57,18 +57,18 @@ refused "magic absolute" "^d/m4c:1:1: '/proc/self/root/etc/hostname' is an absol
 
 # Symbolic links inside DIR that point outside: absolute and relative.
 printf 'file abs-link\n' > d/m5
-refused "absolute symlink" "^d/m5:1:1: 'abs-link' leads outside --confine directory 'd' \(through a symbolic link\)$" d/m5
+refused "absolute symlink" "^d/m5:1:1: 'abs-link' leads outside the confining directory 'd' \(through a symbolic link\)$" d/m5
 printf 'file rel-link\n' > d/m6
-refused "relative symlink" "^d/m6:1:1: 'rel-link' leads outside --confine directory 'd' \(through a symbolic link\)$" d/m6
+refused "relative symlink" "^d/m6:1:1: 'rel-link' leads outside the confining directory 'd' \(through a symbolic link\)$" d/m6
 
 # A symbolically linked directory leading out.
 printf 'file out-dir/outside.bin\n' > d/m7
-refused "symlinked directory" "^d/m7:1:1: 'out-dir/outside\.bin' leads outside --confine directory 'd' \(through a symbolic link\)$" d/m7
+refused "symlinked directory" "^d/m7:1:1: 'out-dir/outside\.bin' leads outside the confining directory 'd' \(through a symbolic link\)$" d/m7
 
 # A refusal leaves an existing target exactly as it was, even with --force.
 printf 'keep me' > kept; cp kept kept.orig
 run 2 "$AIOWRITE" --confine=d --force d/m5 -o kept
-has err "leads outside --confine directory"
+has err "leads outside the confining directory"
 same kept kept.orig
 
 # A missing file inside DIR is the usual error.
@@ -77,7 +77,7 @@ refused "missing" "^d/m8:1:1: cannot open 'nothere\.bin': No such file or direct
 
 # A manifest outside DIR: its directory is not inside DIR.
 printf 'file d/a.bin\n' > m9
-refused "manifest outside" "^m9:1:1: 'd/a\.bin' leads outside --confine directory 'd': it is relative to the manifest's directory '\.', which is not inside it$" m9
+refused "manifest outside" "^m9:1:1: 'd/a\.bin' leads outside the confining directory 'd': it is relative to the manifest's directory '\.', which is not inside it$" m9
 
 # `file -` is standard input, not a path.
 printf 'stdin!' > in
@@ -90,17 +90,17 @@ printf 'AAAA' > want11; same o11 want11
 rm -f t
 (cd d && "$AIOWRITE" --confine=. -e 'file ../outside.bin' -o ../t) >out 2>err
 [ $? = 2 ] || { cat err; fail "-e ../ under --confine=.: not exit 2"; }
-has err "^<command-line>:1:1: '\.\./outside\.bin' leads outside --confine directory '\.' \(through '\.\.'\)$"
+has err "^<command-line>:1:1: '\.\./outside\.bin' leads outside the confining directory '\.' \(through '\.\.'\)$"
 [ ! -e t ] || fail "-e ../: target created"
-refused "-e outside" "^<command-line>:1:1: 'a\.bin' leads outside --confine directory 'd': it is relative to the current directory, which is not inside it$" -e 'file a.bin'
+refused "-e outside" "^<command-line>:1:1: 'a\.bin' leads outside the confining directory 'd': it is relative to the current directory, which is not inside it$" -e 'file a.bin'
 
 # A DIR that cannot be opened is an error.
 rm -f t
 run 2 "$AIOWRITE" --confine=no-such-dir d/m1 -o t
-has err "^aiowrite-cli: cannot use --confine directory 'no-such-dir': No such file or directory$"
+has err "^aiowrite-cli: --confine: cannot use directory 'no-such-dir': No such file or directory$"
 [ ! -e t ] || fail "missing DIR: target created"
 run 2 "$AIOWRITE" --confine=d/a.bin d/m1 -o t
-has err "^aiowrite-cli: cannot use --confine directory 'd/a\.bin': Not a directory$"
+has err "^aiowrite-cli: --confine: cannot use directory 'd/a\.bin': Not a directory$"
 [ ! -e t ] || fail "DIR a file: target created"
 
 # Magic links: with DIR = /proc/PID (this shell's), `root` and `fd/N`
@@ -111,7 +111,7 @@ if [ -d "/proc/$$/fd" ]; then
 		rm -f t
 		(cd "/proc/$$" && "$AIOWRITE" --confine=. -e "file $p" -o "$T/t") >out 2>err
 		[ $? = 2 ] || { cat err; fail "magic link $p: not exit 2"; }
-		has err "^<command-line>:1:1: '$p' (goes through a magic link|leads outside --confine directory)"
+		has err "^<command-line>:1:1: '$p' (goes through a magic link|leads outside the confining directory)"
 		[ ! -e t ] || fail "magic link $p: target created"
 	done
 else

@@ -43,18 +43,25 @@ jq -e . out >/dev/null || { cat out; fail "report is not valid JSON Lines"; }
 [ "$(json out summary exit)" = 1 ] || fail "summary exit is $(json out summary exit), not 1"
 [ "$(json out summary bytes_written)" = 0 ] || fail "summary bytes_written is not 0"
 
-# -v: one request record per request, each aio_error ENOSPC and aio_return -1.
+# -v: one request record per request, each aio_error ENOSPC and aio_return -1,
+# and the same requests as without -v: a packed request lists its lines.
+run 1 "$AIOWRITE" --report=json -b 1M m -o /dev/full
+quiet_requests=$(json out summary requests)
 run 1 "$AIOWRITE" --report=json -v -b 1M m -o /dev/full
 jq -e . out >/dev/null || { cat out; fail "report is not valid JSON Lines"; }
 nreq=$(jq -c 'select(.type=="request")' out | wc -l)
-[ "$nreq" -ge 7 ] || { cat out; fail "only $nreq request records (3M fill at -b 1M alone is 3)"; }
+[ "$nreq" -ge 6 ] || { cat out; fail "only $nreq request records (3M fill at -b 1M alone is 3)"; }
+[ "$nreq" = "$quiet_requests" ] || fail "-v made $nreq requests, without it $quiet_requests"
+[ "$(jq -c 'select(.type=="request" and .lines==[4,5])' out | wc -l)" = 1 ] ||
+	{ cat out; fail "no packed request listing lines 4 and 5"; }
 [ "$(jq -c "select(.type==\"request\" and .aio_error==$ENOSPC and .aio_return==-1)" out | wc -l)" = "$nreq" ] ||
 	{ cat out; fail "a request record without aio_error $ENOSPC / aio_return -1"; }
 [ "$(json out summary requests)" = "$nreq" ] || fail "summary requests $(json out summary requests) != $nreq request records"
 [ "$(json out summary failed)" -ge "$nreq" ] || fail "summary failed < $nreq"
 [ "$(jq -c 'select(.type=="request" and .line==2)' out | wc -l)" -ge 3 ] || fail "3M fill at -b 1M has fewer than 3 requests"
-for l in 1 3 5; do
-	[ "$(jq -c "select(.type==\"request\" and .line==$l)" out | wc -l)" -ge 1 ] || fail "no request record for line $l"
+for l in 1 2 3 4 5; do
+	[ "$(jq -c "select(.type==\"request\" and (.lines | index($l)))" out | wc -l)" -ge 1 ] ||
+		fail "no request record for line $l"
 done
 [ "$(json out summary exit)" = 1 ] || fail "summary exit is not 1"
 exit 0

@@ -133,7 +133,7 @@ static unsigned char *run_aio(io_batch *b, struct engine_result *r, size_t nfrag
 {
 	char path[256];
 	struct target t = { .type = TARGET_REGULAR, .holes = 1, .final_len = image_len };
-	struct engine_opts o = { .queue_depth = depth, .request_size = req, .pack = 1,
+	struct engine_opts o = { .queue_depth = depth, .request_size = req,
 				 .stop = &no_stop };
 	struct stat st;
 	unsigned char *data;

@@ -304,17 +304,17 @@ static int chain_new(struct chain *ch, const char *const *specs, size_t nspec, i
 	memset(ch, 0, sizeof *ch);
 	ch->cap = capture_new(temper);
 	for (i = nspec; i-- > 0;) {
-		char *err = NULL;
+		struct errors err = { 0 };
 		struct stage *f = filter_create(specs[i], &err);
 
 		if (!CHECK(f != NULL)) {
 			fprintf(stderr, "  filter_create(\"%.40s\"): %s\n", specs[i],
-				err ? err : "(no message)");
-			free(err);
+				first_error(&err));
+			errors_release(&err);
 			stage_destroy_chain(ch->head ? ch->head : &ch->cap->st);
 			return -1;
 		}
-		CHECK(err == NULL);
+		CHECK(err.total == 0);
 		CHECK(f->next == NULL && f->in == 0 && f->out == 0);
 		f->next = ch->head ? ch->head : &ch->cap->st;
 		ch->head = f;
@@ -758,7 +758,7 @@ static int run_threads(const char *spec, int threads, const unsigned char *in, s
 		       int chunking, int temper, struct bytes *out)
 {
 	const char *colon = strchr(spec, ':');
-	char *err = NULL;
+	struct errors err = { 0 };
 	struct chain ch;
 	int r, e;
 
@@ -767,8 +767,8 @@ static int run_threads(const char *spec, int threads, const unsigned char *in, s
 	ch.head = gzip_create_threads(spec, colon ? colon + 1 : NULL, threads, &err);
 	if (!CHECK(ch.head != NULL)) {
 		fprintf(stderr, "  gzip_create_threads(\"%s\", %d): %s\n", spec, threads,
-			err ? err : "(no message)");
-		free(err);
+			first_error(&err));
+		errors_release(&err);
 		errno = EINVAL;
 		return -1;
 	}
@@ -956,14 +956,14 @@ static void test_epipe(const unsigned char *data)
 
 static void expect_error(const char *spec, const char *msg)
 {
-	char *err = NULL;
+	struct errors err = { 0 };
 	struct stage *st = filter_create(spec, &err);
 
 	if (!CHECK(st == NULL))
 		stage_destroy_chain(st);
-	if (!CHECK_STR(err, msg))
+	if (!CHECK_STR(first_error(&err), msg))
 		fprintf(stderr, "  for the spec \"%s\"\n", spec);
-	free(err);
+	errors_release(&err);
 }
 
 static void test_errors(void)
@@ -1018,7 +1018,7 @@ static void test_errors(void)
 		memcpy(spec, "xor:", 4);
 		spec[sizeof spec - 2] = 'g';
 		spec[sizeof spec - 1] = '\0';
-		snprintf(want, sizeof want, "filter '%.64s...': 'g' is not a hex digit", spec);
+		snprintf(want, sizeof want, "filter '%.40s...': 'g' is not a hex digit", spec);
 		expect_error(spec, want);
 	}
 
@@ -1036,21 +1036,21 @@ static void test_errors(void)
 	expect_error("xor:@dir", "filter 'xor:@dir': cannot read 'dir': Is a directory");
 	{
 		/* 1 MiB exactly is a key; relative paths work. */
-		char *err = NULL;
+		struct errors err = { 0 };
 		struct stage *st;
 
 		write_file("big", big, MiB);
 		st = filter_create("xor:@big", &err);
-		CHECK(st != NULL && err == NULL);
+		CHECK(st != NULL && err.total == 0);
 		stage_destroy_chain(st);
-		free(err);
+		errors_release(&err);
 	}
 	{
 		/* A key of 1 MiB + 1 given in hex. */
 		char *spec = hex_spec("xor:", big, MiB + 1, 0);
 		char want[300];
 
-		snprintf(want, sizeof want, "filter '%.64s...': the key must be 1 byte to 1 MiB",
+		snprintf(want, sizeof want, "filter '%.40s...': the key must be 1 byte to 1 MiB",
 			 spec);
 		expect_error(spec, want);
 		free(spec);
@@ -1070,15 +1070,15 @@ static void test_errors(void)
 		};
 
 		for (i = 0; i < (int)(sizeof good / sizeof good[0]); i++) {
-			char *err = NULL;
+			struct errors err = { 0 };
 			struct stage *st = filter_create(good[i][0], &err);
 
 			if (CHECK(st != NULL)) {
 				CHECK_STR(st->ops->name, good[i][1]);
 				stage_destroy_chain(st);
 			}
-			CHECK(err == NULL);
-			free(err);
+			CHECK(err.total == 0);
+			errors_release(&err);
 		}
 	}
 }

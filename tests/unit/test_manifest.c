@@ -21,14 +21,14 @@ static const unsigned char sha_a[32] = {
 /* Parse text as the manifest "m" in "."; report an unexpected error. */
 static int parse_n(struct manifest *m, const char *text, size_t n)
 {
-	char *err = NULL;
+	struct errors err = { 0 };
 	int r;
 
 	manifest_init(m);
 	r = manifest_add_text(m, "m", ".", text, n, &err);
 	if (!CHECK_INT(r, 0))
-		fprintf(stderr, "  error: %s\n", err ? err : "(null)");
-	free(err);
+		fprintf(stderr, "  error: %s\n", first_error(&err));
+	errors_release(&err);
 	return r;
 }
 
@@ -40,14 +40,14 @@ static int parse(struct manifest *m, const char *text)
 static void error_n(const char *text, size_t n, const char *want)
 {
 	struct manifest m;
-	char *err = NULL;
+	struct errors err = { 0 };
 	int r;
 
 	manifest_init(&m);
 	r = manifest_add_text(&m, "m", ".", text, n, &err);
 	CHECK_INT(r, -1);
-	CHECK_STR(err, want);
-	free(err);
+	CHECK_STR(first_error(&err), want);
+	errors_release(&err);
 	manifest_release(&m);
 }
 
@@ -425,25 +425,36 @@ static void test_directives(void)
 
 	/* Relative output joins the origin's directory. */
 	{
-		char *err = NULL;
+		struct errors err = { 0 };
 
 		manifest_init(&m);
 		CHECK_INT(manifest_add_text(&m, "d/m", "d", "output o.img", 12, &err), 0);
 		CHECK_STR(m.output, "d/o.img");
-		free(err);
+		errors_release(&err);
 		manifest_release(&m);
 		manifest_init(&m);
 		CHECK_INT(manifest_add_text(&m, "/m", "/", "output o.img", 12, &err), 0);
 		CHECK_STR(m.output, "/o.img");
-		free(err);
+		errors_release(&err);
 		manifest_release(&m);
 	}
+}
+
+/* "FILE:LINE:COL" of a fragment's place. */
+static const char *where_of(const struct manifest *m, const struct fragment *f, char *buf,
+			    size_t size)
+{
+	struct place at = frag_place(m, f);
+
+	snprintf(buf, size, "%s:%llu:%u", at.file, (unsigned long long)at.line, at.col);
+	return buf;
 }
 
 static void test_command_line(void)
 {
 	struct manifest m;
-	char *err = NULL, where[64];
+	struct errors err = { 0 };
+	char where[64];
 
 	manifest_init(&m);
 	CHECK_INT(manifest_add_line(&m, "data one", &err), 0);
@@ -451,7 +462,7 @@ static void test_command_line(void)
 	CHECK_INT(manifest_add_line(&m, "", &err), 0);
 	CHECK_INT(manifest_add_line(&m, "# nothing", &err), 0);
 	CHECK_INT(manifest_add_line(&m, "  zero len=1", &err), 0);
-	CHECK(err == NULL);
+	CHECK(err.total == 0);
 	if (CHECK_INT(m.nfrag, 4)) {
 		CHECK_INT(m.norigin, 1);
 		CHECK_STR(m.origin[0].name, "<command-line>");
@@ -464,13 +475,12 @@ static void test_command_line(void)
 		/* The first line's bytes stay put while later lines come. */
 		CHECK_MEM(m.frag[0].bytes, "one", 3);
 		CHECK_MEM(m.frag[2].bytes, "three", 5);
-		CHECK_STR(frag_where(&m, &m.frag[3], where, sizeof where), "<command-line>:7:3");
+		CHECK_STR(where_of(&m, &m.frag[3], where, sizeof where), "<command-line>:7:3");
 	}
 	CHECK_INT(manifest_add_line(&m, "data ok", &err), 0);
 	CHECK_INT(manifest_add_line(&m, "fil x", &err), -1);
-	CHECK_STR(err, "<command-line>:9:1: unknown kind 'fil' (did you mean 'file'?)");
-	free(err);
-	err = NULL;
+	CHECK_STR(first_error(&err), "<command-line>:9:1: unknown kind 'fil' (did you mean 'file'?)");
+	errors_release(&err);
 	manifest_release(&m);
 
 	/* A relative output given with -e stays relative to the current directory. */
@@ -478,29 +488,28 @@ static void test_command_line(void)
 	CHECK_INT(manifest_add_line(&m, "output x.img", &err), 0);
 	CHECK_STR(m.output, "x.img");
 	CHECK_INT(manifest_add_line(&m, "output y.img", &err), -1);
-	CHECK_STR(err, "<command-line>:2:1: 'output' given twice (first on line 1)");
-	free(err);
+	CHECK_STR(first_error(&err), "<command-line>:2:1: 'output' given twice (first on line 1)");
+	errors_release(&err);
 	manifest_release(&m);
 }
 
 static void test_too_many_lines(void)
 {
 	struct manifest m;
-	char *err = NULL;
+	struct errors err = { 0 };
 
 	manifest_init(&m);
 	CHECK_INT(manifest_add_line(&m, "data a", &err), 0);
 	m.origin[0].lines = UINT32_MAX - 1;
 	CHECK_INT(manifest_add_line(&m, "data b\n\n", &err), -1);
-	CHECK_STR(err, "<command-line>:4294967296:1: too many lines");
+	CHECK_STR(first_error(&err), "<command-line>:4294967296:1: too many lines");
 	CHECK_INT(m.nfrag, 2);
 	CHECK_INT(m.frag[1].line, UINT32_MAX);
-	free(err);
-	err = NULL;
+	errors_release(&err);
 	m.origin[0].lines = UINT32_MAX;
 	CHECK_INT(manifest_add_line(&m, "", &err), -1);
-	CHECK_STR(err, "<command-line>:4294967296:1: too many lines");
-	free(err);
+	CHECK_STR(first_error(&err), "<command-line>:4294967296:1: too many lines");
+	errors_release(&err);
 	manifest_release(&m);
 }
 
@@ -520,7 +529,7 @@ static void test_file_origin(void)
 {
 	char path[128], want[256], where[160];
 	struct manifest m;
-	char *err = NULL;
+	struct errors err = { 0 };
 
 	snprintf(path, sizeof path, "%s/m.manifest", tmpdir);
 	write_file(path, "output out.img\n"
@@ -529,7 +538,7 @@ static void test_file_origin(void)
 			 "data \"x\"\n");
 	manifest_init(&m);
 	CHECK_INT(manifest_add_file(&m, path, &err), 0);
-	CHECK(err == NULL);
+	CHECK(err.total == 0);
 	snprintf(want, sizeof want, "%s/out.img", tmpdir);
 	CHECK_STR(m.output, want);
 	CHECK_STR(m.origin[0].name, path);
@@ -539,7 +548,7 @@ static void test_file_origin(void)
 	if (CHECK_INT(m.nfrag, 2)) {
 		CHECK_STR((const char *)m.frag[0].bytes, "part.bin");
 		snprintf(want, sizeof want, "%s:3:1", path);
-		CHECK_STR(frag_where(&m, &m.frag[0], where, sizeof where), want);
+		CHECK_STR(where_of(&m, &m.frag[0], where, sizeof where), want);
 	}
 
 	/* -e lines after the file: their own origin, numbered from 1. */
@@ -549,13 +558,13 @@ static void test_file_origin(void)
 		CHECK_INT(m.norigin, 2);
 		CHECK_INT(m.frag[2].origin, 1);
 		CHECK_INT(m.frag[3].line, 2);
-		CHECK_STR(frag_where(&m, &m.frag[3], where, sizeof where), "<command-line>:2:1");
+		CHECK_STR(where_of(&m, &m.frag[3], where, sizeof where), "<command-line>:2:1");
 	}
 	CHECK_INT(manifest_add_line(&m, "size 1", &err), -1);
 	snprintf(want, sizeof want, "<command-line>:3:1: 'size' given twice (first on line 2 of '%s')",
 		 path);
-	CHECK_STR(err, want);
-	free(err);
+	CHECK_STR(first_error(&err), want);
+	errors_release(&err);
 	manifest_release(&m);
 
 	/* A bare name's directory is ".". */
@@ -563,12 +572,12 @@ static void test_file_origin(void)
 		char cwd[512];
 
 		if (CHECK(getcwd(cwd, sizeof cwd) != NULL) && CHECK_INT(chdir(tmpdir), 0)) {
-			err = NULL;
+			errors_release(&err);
 			manifest_init(&m);
 			CHECK_INT(manifest_add_file(&m, "m.manifest", &err), 0);
 			CHECK_STR(m.origin[0].dir, ".");
 			CHECK_STR(m.output, "out.img");
-			free(err);
+			errors_release(&err);
 			manifest_release(&m);
 			CHECK_INT(chdir(cwd), 0);
 		}
@@ -576,23 +585,23 @@ static void test_file_origin(void)
 	unlink(path);
 
 	/* A missing file. */
-	err = NULL;
+	errors_release(&err);
 	manifest_init(&m);
 	snprintf(path, sizeof path, "%s/missing.manifest", tmpdir);
 	CHECK_INT(manifest_add_file(&m, path, &err), -1);
 	snprintf(want, sizeof want, "cannot read '%s': %s", path, strerror(ENOENT));
-	CHECK_STR(err, want);
+	CHECK_STR(first_error(&err), want);
 	CHECK_INT(m.norigin, 0);
-	free(err);
+	errors_release(&err);
 	manifest_release(&m);
 
 	/* A directory. */
-	err = NULL;
+	errors_release(&err);
 	manifest_init(&m);
 	CHECK_INT(manifest_add_file(&m, tmpdir, &err), -1);
 	snprintf(want, sizeof want, "cannot read '%s': %s", tmpdir, strerror(EISDIR));
-	CHECK_STR(err, want);
-	free(err);
+	CHECK_STR(first_error(&err), want);
+	errors_release(&err);
 	manifest_release(&m);
 }
 
@@ -600,7 +609,7 @@ static void test_stdin(void)
 {
 	char path[128];
 	struct manifest m;
-	char *err = NULL;
+	struct errors err = { 0 };
 	int fd, saved;
 
 	snprintf(path, sizeof path, "%s/stdin.manifest", tmpdir);
@@ -613,12 +622,12 @@ static void test_stdin(void)
 	close(fd);
 	manifest_init(&m);
 	CHECK_INT(manifest_add_file(&m, "-", &err), -1);
-	CHECK_STR(err, "<stdin>:3:1: unknown kind 'bad'");
+	CHECK_STR(first_error(&err), "<stdin>:3:1: unknown kind 'bad'");
 	CHECK_INT(m.stdin_used, 1);
 	CHECK_STR(m.origin[0].name, "<stdin>");
 	CHECK_STR(m.origin[0].dir, ".");
 	CHECK_STR(m.output, "rel.img");
-	free(err);
+	errors_release(&err);
 	manifest_release(&m);
 	dup2(saved, STDIN_FILENO);
 	close(saved);
@@ -628,15 +637,15 @@ static void test_stdin(void)
 static void test_origins(void)
 {
 	struct manifest m;
-	char *err = NULL;
+	struct errors err = { 0 };
 
 	manifest_init(&m);
 	CHECK_INT(manifest_add_text(&m, "a", ".", "data a", 6, &err), 0);
 	CHECK_INT(manifest_add_text(&m, "b", ".", "data b", 6, &err), 0);
 	CHECK_INT(manifest_add_text(&m, "c", ".", "data c", 6, &err), 0);
 	CHECK_INT(manifest_add_text(&m, "d", ".", "data d", 6, &err), -1);
-	CHECK_STR(err, "d: too many manifest sources (at most 3)");
-	free(err);
+	CHECK_STR(first_error(&err), "d: too many manifest sources (at most 3)");
+	errors_release(&err);
 	CHECK_INT(m.nfrag, 3);
 	CHECK_INT(m.frag[2].origin, 2);
 	manifest_release(&m);
@@ -786,7 +795,8 @@ static void test_big_text(void)
 {
 	size_t lines = 60000, len;	/* ~1.4 MB */
 	struct manifest m;
-	char *err = NULL, *t;
+	struct errors err = { 0 };
+	char *t;
 	int ok = 1;
 
 	/* Fragments and line numbers. */
@@ -818,9 +828,8 @@ static void test_big_text(void)
 		memcpy(strstr(t + len / 2, "\ndata") + 1, "size", 4);	/* "size \"a..." */
 		manifest_init(&m);
 		CHECK_INT(manifest_add_text(&m, "m", ".", t, len, &err), -1);
-		CHECK(err && strstr(err, ": 'size' given twice (first on line 2)"));
-		free(err);
-		err = NULL;
+		CHECK(err.n && strstr(first_error(&err), ": 'size' given twice (first on line 2)"));
+		errors_release(&err);
 		manifest_release(&m);
 	}
 	free(t);
@@ -829,16 +838,16 @@ static void test_big_text(void)
 	t = big_text(lines, &len, "data \"x\\x41\" bogus=1", 55000);
 	manifest_init(&m);
 	CHECK_INT(manifest_add_text(&m, "m", ".", t, len, &err), -1);
-	CHECK_STR(err, "m:55000:14: unknown key 'bogus' for 'data'");
-	free(err);
-	err = NULL;
+	CHECK_STR(first_error(&err), "m:55000:14: unknown key 'bogus' for 'data'");
+	errors_release(&err);
 	manifest_release(&m);
-	/* ... and an earlier error is the one reported. */
+	/* ... and an earlier error too: both are reported, sorted by place. */
 	memcpy(t, "date", 4);
 	manifest_init(&m);
 	CHECK_INT(manifest_add_text(&m, "m", ".", t, len, &err), -1);
-	CHECK(err && strncmp(err, "m:1:1: unknown kind 'date'", 26) == 0);
-	free(err);
+	CHECK_INT(err.total, 2);
+	CHECK(strncmp(first_error(&err), "m:1:1: unknown kind 'date'", 26) == 0);
+	errors_release(&err);
 	manifest_release(&m);
 	free(t);
 }

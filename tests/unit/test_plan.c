@@ -15,12 +15,12 @@ static char dir[] = "/tmp/test_plan.XXXXXX";
 
 /* Plan text; returns 0 or -1 and keeps the error message. */
 static int plan_text(struct manifest *m, struct plan *p, const char *text, int overlap,
-		     char **err)
+		     struct errors *err)
 {
 	struct plan_opts o = { .allow_overlap = overlap };
 
 	manifest_init(m);
-	*err = NULL;
+	errors_release(err);
 	if (manifest_add_text(m, "t", dir, text, strlen(text), err) < 0)
 		return -2;
 	return plan_build(p, m, &o, err);
@@ -30,7 +30,7 @@ static void test_offsets(void)
 {
 	struct manifest m;
 	struct plan p;
-	char *err;
+	struct errors err = { 0 };
 
 	CHECK_INT(plan_text(&m, &p, "data abc\ndata de at=+2\nfill 1 len=4 at=100\n"
 				    "zero len=3\nuuid\nuuid text at=+0x10\n", 0, &err), 0);
@@ -53,18 +53,18 @@ static void test_offsets(void)
 	plan_release(&p);
 	manifest_release(&m);
 	CHECK_INT(plan_text(&m, &p, "size 1K\ndata abc at=1022\n", 0, &err), -1);
-	CHECK_STR(err, "t:2:1: fragment ends at 1025, past 'size 1024' (line 1)");
-	free(err);
+	CHECK_STR(first_error(&err), "t:2:1: fragment ends at 1025, past 'size 1024' (line 1)");
+	errors_release(&err);
 	manifest_release(&m);
 
 	/* offsets that would pass INT64_MAX are errors, never wraps */
 	CHECK_INT(plan_text(&m, &p, "zero len=7E at=0x7fffffffffffff00\n", 0, &err), -1);
-	CHECK(err && strstr(err, "t:1:1: fragment at 9223372036854775552 of") != NULL);
-	free(err);
+	CHECK(err.n && strstr(first_error(&err), "t:1:1: fragment at 9223372036854775552 of") != NULL);
+	errors_release(&err);
 	manifest_release(&m);
 	CHECK_INT(plan_text(&m, &p, "zero len=7E\nzero len=1 at=+1E\n", 0, &err), -1);
-	CHECK(err && strstr(err, "t:2:1: at=+1152921504606846976 puts the fragment past") != NULL);
-	free(err);
+	CHECK(err.n && strstr(first_error(&err), "t:2:1: at=+1152921504606846976 puts the fragment past") != NULL);
+	errors_release(&err);
 	manifest_release(&m);
 
 	/* an empty manifest is an empty image */
@@ -79,17 +79,17 @@ static void test_overlap_errors(void)
 {
 	struct manifest m;
 	struct plan p;
-	char *err;
+	struct errors err = { 0 };
 
 	CHECK_INT(plan_text(&m, &p, "data abcd at=10\ndata xy at=0\nfill 9 len=2 at=13\n", 0, &err), -1);
-	CHECK_STR(err, "t:3:1: 'fill' at 0xd..0xe overlaps line 1 ('data' at 0xa..0xd); "
-		       "--allow-overlap lets the later line win");
-	free(err);
+	CHECK_STR(first_error(&err), "t:3:1: 'fill' at 0xd..0xe overlaps line 1 ('data' at 0xa..0xd)");
+	CHECK_INT(err.v[0].kind, ERR_OVERLAP);
+	errors_release(&err);
 	manifest_release(&m);
 	/* the earlier line may come later in the target */
 	CHECK_INT(plan_text(&m, &p, "zero len=100 at=50\ndata x at=0\ndata y at=149\n", 0, &err), -1);
-	CHECK(err && strstr(err, "t:3:1: 'data' at 0x95..0x95 overlaps line 1 ('zero' at 0x32..0x95)") == err);
-	free(err);
+	CHECK(err.n && strncmp(first_error(&err), "t:3:1: 'data' at 0x95..0x95 overlaps line 1 ('zero' at 0x32..0x95)", 66) == 0);
+	errors_release(&err);
 	manifest_release(&m);
 	/* touching is not overlapping, and empty fragments overlap nothing */
 	CHECK_INT(plan_text(&m, &p, "data ab at=0\ndata cd at=2\ndata \"\" at=1\nzero len=0 at=0\n", 0, &err), 0);
@@ -111,7 +111,7 @@ static void test_later_wins_random(void)
 		int64_t at[16], len[16], end = 0;
 		struct manifest m;
 		struct plan p;
-		char *err;
+		struct errors err = { 0 };
 
 		for (int i = 0; i < SPAN; i++)
 			owner[i] = -1;
@@ -129,7 +129,7 @@ static void test_later_wins_random(void)
 				end = at[i] + len[i];
 		}
 		if (!CHECK_INT(plan_text(&m, &p, text, 1, &err), 0)) {
-			free(err);
+			errors_release(&err);
 			manifest_release(&m);
 			continue;
 		}
@@ -172,7 +172,8 @@ static void test_sources(void)
 {
 	struct manifest m;
 	struct plan p;
-	char *err, sub[256];
+	struct errors err = { 0 };
+	char sub[256];
 
 	write_file("ten", "0123456789");
 	snprintf(sub, sizeof(sub), "%s/sub", dir);
@@ -203,8 +204,8 @@ static void test_sources(void)
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		CHECK_INT(plan_text(&m, &p, bad[i].text, 0, &err), -1);
-		CHECK_STR(err, bad[i].err);
-		free(err);
+		CHECK_STR(first_error(&err), bad[i].err);
+		errors_release(&err);
 		manifest_release(&m);
 	}
 	snprintf(sub, sizeof(sub), "%s/ten", dir);
@@ -217,7 +218,7 @@ static void test_batch(void)
 {
 	struct manifest m;
 	struct plan p;
-	char *err;
+	struct errors err = { 0 };
 	io_batch *b;
 
 	CHECK_INT(plan_text(&m, &p, "data ab at=4\nfill 7 len=3 at=10\nsize 20\n", 0, &err), 0);
@@ -240,7 +241,7 @@ static void test_pieces(void)
 {
 	struct manifest m;
 	struct plan p;
-	char *err;
+	struct errors err = { 0 };
 	io_batch *b;
 
 	CHECK_INT(plan_text(&m, &p, "data ab\nfill 7 len=3 at=+2\ndata c\n", 0, &err), 0);

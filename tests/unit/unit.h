@@ -8,7 +8,10 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "util/error.h"
 
 static int unit_checks, unit_failures;
 
@@ -51,6 +54,24 @@ static inline int unit_check_str(const char *a, const char *b, const char *ea,
 		return 0;
 	}
 	return 1;
+}
+
+/* The first error of a list by place, "FILE:LINE:COL: message" (or the
+ * message alone), in a buffer that the next call reuses; "" for none. */
+static inline const char *first_error(struct errors *es)
+{
+	static char buf[4096];
+	char *t;
+
+	buf[0] = '\0';
+	if (!es->n)
+		return buf;
+	errors_sort(es);
+	if ((t = error_text(&es->v[0])) != NULL) {
+		snprintf(buf, sizeof buf, "%s", t);
+		free(t);
+	}
+	return buf;
 }
 
 static inline int unit_done(const char *name)
