@@ -2,7 +2,9 @@
 # SIGINT / SIGTERM during a write (SPEC §5 exit status 130/143): the tool
 # stops submitting, waits for the requests in flight, reports them, and
 # exits 128+signal; the report (here --report-file, JSON) has a summary with
-# that "exit".  A shell status of 130 alone would also come from being
+# that "exit" and "interrupted":"SIGINT" (SPEC §11), the unfinished
+# fragment fails with EINTR and counts in "failed"; the text summary says
+# "interrupted".  A shell status of 130 alone would also come from being
 # killed, so the summary in the report is what proves the signal was handled.
 #
 # Never flaky: if the job finished before the signal landed (exit 0), it is
@@ -30,8 +32,8 @@ at_exit '[ -n "$pid" ] && kill -KILL $pid 2>/dev/null; [ -n "$wd" ] && kill $wd 
 # sets $rc.
 attempt() {
 	rm -f big.img rep.json
-	$START "$AIOWRITE" -e "fill 0x77 len=${2}M" -b 64K -j 1 -v --report=json --report-file=rep.json \
-		-o big.img >out 2>err &
+	$START "$AIOWRITE" -e "fill 0x77 len=${2}M" -b 64K -j 1 -v --report=${3:-json} \
+		--report-file=rep.json -o big.img >out 2>err &
 	pid=$!
 	_i=0
 	while [ ! -s big.img ] && kill -0 $pid 2>/dev/null && [ $_i -lt 1000 ]; do
@@ -81,6 +83,9 @@ check() {
 	[ "$len" = $((mib * MiB)) ] || fail "SIG$sig: fragment length $len"
 	[ "$bw" -le "$len" ] || fail "SIG$sig: bytes_written $bw > $len"
 	[ "$(json rep.json fragment written)" = "$bw" ] || fail "SIG$sig: fragment written != bytes_written"
+	[ "$(json rep.json summary interrupted)" = "SIG$sig" ] || fail "SIG$sig: summary interrupted is not SIG$sig"
+	[ "$(json rep.json fragment error)" = EINTR ] || fail "SIG$sig: the unfinished fragment's error is not EINTR"
+	[ "$(json rep.json summary failed)" -ge 1 ] || fail "SIG$sig: the unfinished fragment is not counted failed"
 	# Every request that was submitted is reported (invariant 5), and the
 	# successful ones add up to bytes_written.
 	[ "$(jq -c 'select(.type=="request")' rep.json | wc -l)" = "$(json rep.json summary requests)" ] ||
@@ -96,4 +101,13 @@ check() {
 
 check INT 130
 check TERM 143
+
+# The text report says so too.
+attempt INT 4096 text
+if [ "$rc" = 130 ]; then
+	has rep.json '^big\.img: interrupted \(SIGINT\): '
+	has rep.json ' EINTR: Interrupted system call$'
+else
+	note "text report: the job finished before SIGINT landed (exit $rc)"
+fi
 exit 0
