@@ -3,19 +3,32 @@
  *
  * Built and run by scripts/fuzz (make fuzz FUZZ_SECONDS=N).  Each input is
  * one manifest text, parsed with manifest_add_text(m, "fuzz", ".", ...).
+ * The parser reports every bad line (one error each) and keeps the lines
+ * that parse, so every property below holds whether or not some lines
+ * failed:
  *
- * On failure the error must be one "fuzz:LINE:COL: message" whose LINE and
- * COL lie inside the input and whose text holds no control bytes (the
- * parser quotes what it shows).  On success every fragment must be sane:
- * line and column inside the input, a known kind and at mode, the bytes it
- * points to inside the manifest's own text, a FILE path NUL-terminated
- * right after its nbytes and free of NULs, DATA/HEX byte counts that fit
- * the raw text, numbers in range, a sha256 digest that does not overlap the
- * bytes.  Then the parsed manifest is printed back in a canonical form
- * (every byte as \xHH, every key spelt out) and parsed again: both parses
- * must agree fragment by fragment.  Last, the input is parsed again a line
- * at a time, and must give the same result.  Any violation abort()s, so
- * the fuzzer keeps the input as a crash.
+ *  - The result is -1 exactly when errors were added.  The list keeps
+ *    min(total, ERRORS_MAX) of them; each is at "fuzz" (origin 0), on a
+ *    line of the input and a column of that line or just past it, with a
+ *    message free of control bytes (the parser quotes what it shows), and
+ *    no two are on the same line.  An error whose message is NULL (out of
+ *    memory) is let through, and then the comparisons below are skipped.
+ *  - Every fragment that parsed is sane: line and column inside the input,
+ *    a known kind and at mode, the bytes it points to inside one of the
+ *    origin's chunks and inside its own line, a FILE path NUL-terminated
+ *    right after its nbytes and free of NULs, DATA/HEX byte counts that fit
+ *    the raw line, numbers in range, a sha256 digest that does not overlap
+ *    the bytes.  Directives are set only with their place.
+ *  - The fragments are printed back in a canonical form (every byte as
+ *    \xHH, every key spelt out) which must parse without error to the same
+ *    fragments.
+ *  - The input handed over a line at a time (each line a text of its own
+ *    under the same name) must give the same fragments and directives, and
+ *    the same errors (place and message, word for word); each of those
+ *    calls fails exactly when it adds one error, and the errors the whole
+ *    text kept are those of the first bad lines.
+ *
+ * Any violation abort()s, so the fuzzer keeps the input as a crash.
  */
 #include "manifest/manifest.h"
 
@@ -30,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void violated(const char *what, size_t i)
 {
-	fprintf(stderr, "fuzz_manifest: property violated: %s (fragment %zu)\n", what, i);
+	fprintf(stderr, "fuzz_manifest: property violated: %s (fragment or error %zu)\n", what, i);
 	abort();
 }
 
@@ -51,7 +64,8 @@ static size_t count_lines(const uint8_t *d, size_t n)
 	return lines;
 }
 
-static size_t line_length(const uint8_t *d, size_t n, uint64_t line)
+/* The offset of line's first byte (1-based line), or n past the last. */
+static size_t line_start(const uint8_t *d, size_t n, uint64_t line)
 {
 	size_t i = 0;
 	uint64_t l = 1;
@@ -60,72 +74,199 @@ static size_t line_length(const uint8_t *d, size_t n, uint64_t line)
 		const uint8_t *nl = memchr(d + i, '\n', n - i);
 
 		if (!nl)
-			return 0;
+			return n;
 		i = (size_t)(nl - d) + 1;
 		l++;
 	}
-	{
-		const uint8_t *nl = memchr(d + i, '\n', n - i);
+	return i;
+}
 
-		return nl ? (size_t)(nl - d) - i : n - i;
+/* The line's length without its '\n' (a '\r' before it counts). */
+static size_t line_length(const uint8_t *d, size_t n, uint64_t line)
+{
+	size_t i = line_start(d, n, line);
+	const uint8_t *nl = memchr(d + i, '\n', n - i);
+
+	return nl ? (size_t)(nl - d) - i : n - i;
+}
+
+/* Whether the message is printable as it is: no control bytes. */
+static int clean(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* Whether an error is one of running out of memory. */
+static int is_nomem(const struct error *e)
+{
+	return e->msg == NULL;
+}
+
+static int any_nomem(const struct errors *es)
+{
+	if (es->nomem)
+		return 1;
+	for (size_t i = 0; i < es->n; i++)
+		if (is_nomem(&es->v[i]))
+			return 1;
+	return 0;
+}
+
+/* The list after a parse that returned r (sorted here). */
+static void check_errors(struct errors *es, int r, const uint8_t *d, size_t n)
+{
+	size_t nlines = count_lines(d, n);
+	const struct error *prev = NULL;
+
+	REQUIRE(r == 0 || r == -1, 0);
+	REQUIRE(es->n <= ERRORS_MAX, 0);
+	REQUIRE(es->total >= es->n, 0);
+	if (r == 0) {
+		REQUIRE(es->n == 0 && es->total == 0 && !es->nomem, 0);
+		return;
+	}
+	REQUIRE(es->total >= 1, 0);
+	if (!es->nomem)
+		REQUIRE(es->n == (es->total < ERRORS_MAX ? es->total : ERRORS_MAX), 0);
+	errors_sort(es);
+	for (size_t i = 0; i < es->n; i++) {
+		const struct error *e = &es->v[i];
+		char *t;
+
+		if (is_nomem(e))
+			continue;
+		REQUIRE(e->file != NULL && strcmp(e->file, FUZZ_NAME) == 0, i);
+		REQUIRE(e->rank == 0, i);
+		REQUIRE(e->kind == ERR_PLAIN, i);
+		/* "too many lines" names the line after the last, which cannot
+		 * happen for inputs this small; every other error is on a line of
+		 * the input. */
+		REQUIRE(e->line >= 1 && e->line <= nlines, i);
+		/* A column is a byte of its line, or just past it (a missing
+		 * value, an unterminated escape at the end). */
+		REQUIRE(e->col >= 1 && e->col <= line_length(d, n, e->line) + 1, i);
+		REQUIRE(e->msg[0] != '\0', i);
+		REQUIRE(clean(e->msg), i);
+		/* One error per bad line. */
+		if (prev)
+			REQUIRE(e->line > prev->line, i);
+		prev = e;
+		/* What a user sees. */
+		t = error_text(e);
+		REQUIRE(t != NULL, i);
+		REQUIRE(strncmp(t, FUZZ_NAME ":", sizeof FUZZ_NAME) == 0, i);
+		REQUIRE(clean(t), i);
+		free(t);
 	}
 }
 
-static void check_error(const char *err, const uint8_t *d, size_t n)
-{
-	const char *p;
-	char *end;
-	unsigned long long line, col;
-	size_t nlines = count_lines(d, n);
-
-	REQUIRE(err != NULL, 0);
-	if (strcmp(err, "out of memory") == 0 || strstr(err, ": out of memory"))
-		return;
-	REQUIRE(strncmp(err, FUZZ_NAME ":", sizeof FUZZ_NAME) == 0, 0);
-	p = err + sizeof FUZZ_NAME;
-	REQUIRE(*p >= '1' && *p <= '9', 0);
-	line = strtoull(p, &end, 10);
-	REQUIRE(*end == ':', 0);
-	p = end + 1;
-	REQUIRE(*p >= '1' && *p <= '9', 0);
-	col = strtoull(p, &end, 10);
-	REQUIRE(end[0] == ':' && end[1] == ' ' && end[2] != '\0', 0);
-	/* "too many lines" names the line after the last, which cannot happen
-	 * for inputs this small; every other error is on a line of the input. */
-	REQUIRE(line >= 1 && line <= nlines, 0);
-	/* A column is a byte of its line, or just past it (a missing value, an
-	 * unterminated escape at the end). */
-	REQUIRE(col >= 1 && col <= line_length(d, n, line) + 1, 0);
-	for (p = err; *p; p++)
-		REQUIRE((unsigned char)*p >= 0x20 && (unsigned char)*p != 0x7f, 0);
-}
-
+/* Whether p[0..n) lies inside one of the origin's chunks (text[len], the
+ * spare byte, is the end: it may hold a path's NUL but no byte counted). */
 static int inside(const unsigned char *p, uint64_t n, const struct origin *o)
 {
-	const unsigned char *t = (const unsigned char *)o->text;
+	for (const struct chunk *c = o->chunks; c; c = c->prev) {
+		const unsigned char *t = c->text;
 
-	return p >= t && p <= t + o->len && n <= (uint64_t)(t + o->len - p);
+		if (p >= t && p <= t + c->len && n <= (uint64_t)(t + c->len - p))
+			return 1;
+	}
+	return 0;
 }
 
-static void check_fragments(const struct manifest *m, const uint8_t *d, size_t n)
+/* Each line of the input: its offset, its length without the '\n' (a '\r'
+ * before it counts), and where it lies in the manifest's memory -- one
+ * chunk holds the whole input, or one chunk each line.  Index 0 is line 1. */
+struct line_map {
+	size_t *off, *len;
+	const unsigned char **mem;
+};
+
+static void map_lines(struct line_map *lm, const struct origin *o, const uint8_t *d, size_t n,
+		      size_t nlines)
 {
-	size_t nlines = count_lines(d, n);
+	const struct chunk *c = o->chunks;
+	size_t i = 0, l = 0;
+
+	lm->off = malloc((nlines + 1) * sizeof *lm->off);
+	lm->len = malloc((nlines + 1) * sizeof *lm->len);
+	lm->mem = malloc((nlines + 1) * sizeof *lm->mem);
+	if (!lm->off || !lm->len || !lm->mem)
+		abort();
+	while (i < n) {
+		const uint8_t *nl = memchr(d + i, '\n', n - i);
+		size_t e = nl ? (size_t)(nl - d) : n;
+
+		lm->off[l] = i;
+		lm->len[l] = e - i;
+		l++;
+		i = nl ? e + 1 : n;
+	}
+	REQUIRE(l == nlines, 0);
+	if (c && !c->prev) {
+		for (l = 0; l < nlines; l++)
+			lm->mem[l] = c->text + lm->off[l];
+	} else {
+		/* Newest first: the last line's chunk comes first. */
+		for (l = nlines; l-- > 0; c = c ? c->prev : NULL)
+			lm->mem[l] = c ? c->text : NULL;
+	}
+}
+
+static void unmap_lines(struct line_map *lm)
+{
+	free(lm->off);
+	free(lm->len);
+	free(lm->mem);
+}
+
+static int inside_line(const unsigned char *p, uint64_t k, const unsigned char *s, size_t len)
+{
+	return s && p >= s && p <= s + len && k <= (uint64_t)(s + len - p);
+}
+
+static void check_fragments(const struct manifest *m, const uint8_t *d, size_t n, int whole)
+{
+	size_t nlines = count_lines(d, n), nchunks = 0, total = 0;
 	const struct origin *o = &m->origin[0];
+	struct line_map lm;
 
 	REQUIRE(m->norigin == 1, 0);
-	REQUIRE(o->len == n, 0);
+	REQUIRE(strcmp(o->name, FUZZ_NAME) == 0 && strcmp(o->dir, ".") == 0, 0);
+	for (const struct chunk *c = o->chunks; c; c = c->prev) {
+		REQUIRE(c->text != NULL, nchunks);
+		nchunks++;
+		total += c->len;
+	}
+	/* The whole text is one chunk; a line at a time, one chunk a line. */
+	REQUIRE(nchunks == (whole ? 1 : nlines), 0);
+	REQUIRE(total == n, 0);
 	REQUIRE(o->lines == nlines, 0);
 	REQUIRE(m->nfrag <= m->alloc, 0);
+	map_lines(&lm, o, d, n, nlines);
 	REQUIRE(m->size >= -1, 0);
 	REQUIRE((m->size >= 0) == !!m->size_at.set, 0);
+	if (m->size_at.set)
+		REQUIRE(m->size_at.origin == 0 && m->size_at.line >= 1 &&
+				m->size_at.line <= nlines && m->size_at.col >= 1 &&
+				m->size_at.col <= lm.len[m->size_at.line - 1], 0);
 	REQUIRE((m->output != NULL) == !!m->output_at.set, 0);
-	if (m->output)
+	if (m->output) {
 		REQUIRE(m->output[0] != '\0', 0);
+		REQUIRE(m->output_at.origin == 0 && m->output_at.line >= 1 &&
+				m->output_at.line <= nlines && m->output_at.col >= 1 &&
+				m->output_at.col <= lm.len[m->output_at.line - 1], 0);
+		REQUIRE(!m->size_at.set || m->size_at.line != m->output_at.line, 0);
+	}
 	for (size_t i = 0; i < m->nfrag; i++) {
 		const struct fragment *f = &m->frag[i];
+		const unsigned char *ls;
+		size_t ll;
 
 		REQUIRE(f->line >= 1 && f->line <= nlines, i);
-		REQUIRE(f->col >= 1 && f->col <= line_length(d, n, f->line), i);
+		REQUIRE(f->col >= 1 && f->col <= lm.len[f->line - 1], i);
 		REQUIRE(f->kind < 6, i);
 		REQUIRE(f->at_mode <= AT_REL, i);
 		REQUIRE(f->origin == 0, i);
@@ -136,12 +277,19 @@ static void check_fragments(const struct manifest *m, const uint8_t *d, size_t n
 		REQUIRE(f->len >= -1, i);
 		if (i)
 			REQUIRE(f->line > m->frag[i - 1].line, i);
+		/* A directive's line holds no fragment. */
+		REQUIRE(!m->size_at.set || m->size_at.line != f->line, i);
+		REQUIRE(!m->output_at.set || m->output_at.line != f->line, i);
+		ls = lm.mem[f->line - 1];
+		ll = lm.len[f->line - 1];
 		switch (f->kind) {
 		case FRAG_FILE:
 			REQUIRE(f->bytes != NULL && f->nbytes >= 1, i);
 			/* The path and its NUL lie inside text[0..len] (text[len] is
-			 * the spare byte). */
+			 * the spare byte), and inside the path's line (its NUL on
+			 * the byte after the raw token: at most the '\n'). */
 			REQUIRE(inside(f->bytes, f->nbytes, o), i);
+			REQUIRE(inside_line(f->bytes, f->nbytes, ls, ll), i);
 			REQUIRE(f->bytes[f->nbytes] == '\0', i);
 			REQUIRE(memchr(f->bytes, '\0', f->nbytes) == NULL, i);
 			REQUIRE(strlen((const char *)f->bytes) == f->nbytes, i);
@@ -149,15 +297,17 @@ static void check_fragments(const struct manifest *m, const uint8_t *d, size_t n
 		case FRAG_DATA:
 			REQUIRE(f->bytes != NULL, i);
 			REQUIRE(inside(f->bytes, f->nbytes, o), i);
+			REQUIRE(inside_line(f->bytes, f->nbytes, ls, ll), i);
 			/* Unescaping never grows a token: "data " plus the bytes. */
-			REQUIRE(f->nbytes + 5 <= n, i);
+			REQUIRE(f->nbytes + 5 <= ll, i);
 			REQUIRE(f->skip == 0 && f->len == -1, i);
 			break;
 		case FRAG_HEX:
 			REQUIRE(f->bytes != NULL && f->nbytes >= 1, i);
 			REQUIRE(inside(f->bytes, f->nbytes, o), i);
+			REQUIRE(inside_line(f->bytes, f->nbytes, ls, ll), i);
 			/* Two digits per byte, after "hex ". */
-			REQUIRE(2 * f->nbytes + 4 <= n, i);
+			REQUIRE(2 * f->nbytes + 4 <= ll, i);
 			REQUIRE(f->skip == 0 && f->len == -1, i);
 			break;
 		case FRAG_FILL:
@@ -175,6 +325,7 @@ static void check_fragments(const struct manifest *m, const uint8_t *d, size_t n
 		}
 		if (f->sha256) {
 			REQUIRE(inside(f->sha256, 32, o), i);
+			REQUIRE(inside_line(f->sha256, 32, ls, ll), i);
 			if ((f->kind == FRAG_DATA || f->kind == FRAG_HEX) && f->nbytes)
 				REQUIRE(f->sha256 + 32 <= f->bytes || f->sha256 >= f->bytes + f->nbytes,
 					i);
@@ -182,6 +333,18 @@ static void check_fragments(const struct manifest *m, const uint8_t *d, size_t n
 				REQUIRE(f->sha256 + 32 <= f->bytes ||
 						f->sha256 > f->bytes + f->nbytes, i);
 		}
+	}
+	unmap_lines(&lm);
+}
+
+static void print_errors(const char *what, struct errors *es)
+{
+	fprintf(stderr, "%s: %zu of %llu errors\n", what, es->n, (unsigned long long)es->total);
+	for (size_t i = 0; i < es->n; i++) {
+		char *t = error_text(&es->v[i]);
+
+		fprintf(stderr, "  %s\n", t ? t : "(no memory)");
+		free(t);
 	}
 }
 
@@ -299,18 +462,24 @@ static void canonical(const struct manifest *m, struct buf *b)
 	}
 }
 
-/* Parse the canonical form again: the same fragments must come back. */
+/* Parse the canonical form again: it has no errors, and the same
+ * fragments come back. */
 static void check_round_trip(const struct manifest *m)
 {
 	struct buf b = { 0 };
 	struct manifest m2;
-	char *err = NULL;
+	struct errors err = { 0 };
+	int r;
 
 	canonical(m, &b);
 	manifest_init(&m2);
-	if (manifest_add_text(&m2, "canon", ".", b.p ? b.p : "", b.n, &err) < 0) {
-		fprintf(stderr, "fuzz_manifest: canonical form does not parse: %s\n--\n%s--\n",
-			err ? err : "(null)", b.p ? b.p : "");
+	r = manifest_add_text(&m2, "canon", ".", b.p ? b.p : "", b.n, &err);
+	if (any_nomem(&err))
+		goto out;
+	if (r < 0 || err.total) {
+		print_errors("canonical form", &err);
+		fprintf(stderr, "fuzz_manifest: canonical form does not parse\n--\n%s--\n",
+			b.p ? b.p : "");
 		abort();
 	}
 	REQUIRE(m2.nfrag == m->nfrag, 0);
@@ -333,75 +502,116 @@ static void check_round_trip(const struct manifest *m)
 			REQUIRE(f->nbytes == 0 || memcmp(g->bytes, f->bytes, f->nbytes) == 0, i);
 		}
 	}
+out:
 	manifest_release(&m2);
-	free(err);
+	errors_release(&err);
 	free(b.p);
 }
 
+/* The same fragments and directives, in the same places. */
+static void same_result(const struct manifest *m, const struct manifest *m2)
+{
+	REQUIRE(m2->nfrag == m->nfrag && m2->size == m->size, 0);
+	REQUIRE((m2->output == NULL) == (m->output == NULL), 0);
+	REQUIRE(!m->output || strcmp(m2->output, m->output) == 0, 0);
+	REQUIRE(m2->size_at.set == m->size_at.set && m2->output_at.set == m->output_at.set, 0);
+	REQUIRE(m2->size_at.line == m->size_at.line && m2->size_at.col == m->size_at.col, 0);
+	REQUIRE(m2->output_at.line == m->output_at.line && m2->output_at.col == m->output_at.col,
+		0);
+	for (size_t j = 0; j < m->nfrag; j++) {
+		const struct fragment *f = &m->frag[j], *g = &m2->frag[j];
+
+		REQUIRE(g->kind == f->kind && g->line == f->line && g->col == f->col, j);
+		REQUIRE(g->at_mode == f->at_mode && g->at == f->at, j);
+		REQUIRE(g->skip == f->skip && g->len == f->len && g->byte == f->byte, j);
+		REQUIRE((g->sha256 == NULL) == (f->sha256 == NULL), j);
+		REQUIRE(!f->sha256 || memcmp(g->sha256, f->sha256, 32) == 0, j);
+		REQUIRE(g->nbytes == f->nbytes, j);
+		if (f->kind == FRAG_FILE || f->kind == FRAG_DATA || f->kind == FRAG_HEX)
+			REQUIRE(f->nbytes == 0 || memcmp(g->bytes, f->bytes, f->nbytes) == 0, j);
+	}
+}
+
 /* The same text handed over one line at a time, each a text of its own
- * under the same name: the same fragments and directives, or the same
- * first error, word for word (numbering, directives and errors do not
- * depend on how the text arrives). */
-static void check_line_by_line(const struct manifest *m, const char *err, const uint8_t *d,
-			       size_t n)
+ * under the same name: the same fragments and directives, and the same
+ * errors, word for word (numbering, directives and errors do not depend
+ * on how the text arrives).  es is the whole text's list, sorted. */
+static void check_line_by_line(const struct manifest *m, int r, struct errors *es,
+			       const uint8_t *d, size_t n)
 {
 	struct manifest m2;
-	char *err2 = NULL;
+	struct errors es2 = { 0 };
+	uint64_t bad[ERRORS_MAX], nbad = 0, line = 0;
 	size_t i = 0;
-	int r = 0;
+	int any = 0;
 
 	manifest_init(&m2);
-	while (i < n && r == 0) {
+	while (i < n) {
 		const uint8_t *nl = memchr(d + i, '\n', n - i);
 		size_t k = nl ? (size_t)(nl - d) + 1 - i : n - i;
+		uint64_t before = es2.total;
+		int r2 = manifest_add_text(&m2, FUZZ_NAME, ".", (const char *)d + i, k, &es2);
 
-		r = manifest_add_text(&m2, FUZZ_NAME, ".", (const char *)d + i, k, &err2);
+		line++;
+		if (any_nomem(&es2))
+			goto out;	/* memory ran short: nothing to compare */
+		/* A line fails exactly when it adds one error. */
+		REQUIRE(r2 == 0 || r2 == -1, line);
+		REQUIRE(es2.total - before == (r2 < 0 ? 1u : 0u), line);
+		if (r2 < 0) {
+			any = 1;
+			if (nbad < ERRORS_MAX)
+				bad[nbad] = line;
+			nbad++;
+		}
 		i += k;
 	}
-	REQUIRE((r < 0) == (err != NULL), 0);
-	if (err) {
-		if (strcmp(err, err2) != 0) {
-			fprintf(stderr, "fuzz_manifest: whole text: %s\nline by line: %s\n", err, err2);
-			abort();
-		}
-	} else {
-		REQUIRE(m2.nfrag == m->nfrag && m2.size == m->size, 0);
-		REQUIRE((m2.output == NULL) == (m->output == NULL), 0);
-		REQUIRE(!m->output || strcmp(m2.output, m->output) == 0, 0);
-		for (size_t j = 0; j < m->nfrag; j++) {
-			const struct fragment *f = &m->frag[j], *g = &m2.frag[j];
+	REQUIRE(any == (r < 0), 0);
+	REQUIRE(es2.total == nbad, 0);
+	if (n)
+		check_fragments(&m2, d, n, 0);
+	same_result(m, &m2);
 
-			REQUIRE(g->kind == f->kind && g->line == f->line && g->col == f->col, j);
-			REQUIRE(g->at_mode == f->at_mode && g->at == f->at, j);
-			REQUIRE(g->skip == f->skip && g->len == f->len && g->byte == f->byte, j);
-			REQUIRE((g->sha256 == NULL) == (f->sha256 == NULL), j);
-			REQUIRE(!f->sha256 || memcmp(g->sha256, f->sha256, 32) == 0, j);
-			REQUIRE(g->nbytes == f->nbytes, j);
-			if (f->kind == FRAG_FILE || f->kind == FRAG_DATA || f->kind == FRAG_HEX)
-				REQUIRE(f->nbytes == 0 || memcmp(g->bytes, f->bytes, f->nbytes) == 0, j);
+	errors_sort(&es2);
+	if (es2.total != es->total || es2.n != es->n) {
+		print_errors("whole text", es);
+		print_errors("line by line", &es2);
+		violated("the same errors a line at a time", 0);
+	}
+	for (size_t j = 0; j < es->n; j++) {
+		const struct error *a = &es->v[j], *b = &es2.v[j];
+
+		/* The whole text kept the errors of its first bad lines. */
+		REQUIRE(a->line == bad[j], j);
+		if (a->line != b->line || a->col != b->col || a->rank != b->rank ||
+		    a->kind != b->kind || strcmp(a->file, b->file) != 0 ||
+		    strcmp(a->msg, b->msg) != 0) {
+			print_errors("whole text", es);
+			print_errors("line by line", &es2);
+			violated("the same errors a line at a time", j);
 		}
 	}
-	free(err2);
+out:
+	errors_release(&es2);
 	manifest_release(&m2);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct manifest m;
-	char *err = NULL;
+	struct errors err = { 0 };
 	int r;
 
 	manifest_init(&m);
 	r = manifest_add_text(&m, FUZZ_NAME, ".", (const char *)data, size, &err);
-	if (r < 0) {
-		check_error(err, data, size);
-	} else {
-		REQUIRE(r == 0 && err == NULL, 0);
-		check_fragments(&m, data, size);
+	check_errors(&err, r, data, size);
+	if (!any_nomem(&err)) {
+		/* The lines that parsed are kept even when others failed. */
+		check_fragments(&m, data, size, 1);
 		check_round_trip(&m);
+		check_line_by_line(&m, r, &err, data, size);
 	}
-	check_line_by_line(&m, err, data, size);
-	free(err);
+	errors_release(&err);
 	manifest_release(&m);
 	return 0;
 }
