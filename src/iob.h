@@ -40,6 +40,8 @@ enum iob_kind {
 #define IOB_STREAM	0x4u	/* IOB_FILE from a pipe or device: read(2) from its
 				 * current position; off only counts bytes */
 
+/* 40 bytes: buf and fd share a union because a batch holds an entry per
+ * fragment, and the per-fragment memory figure counts them. */
 typedef struct iob_entry {
 	union {
 		const unsigned char *buf; /* IOB_BUF: the next byte to write */

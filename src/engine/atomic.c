@@ -127,7 +127,8 @@ int target_open_atomic(struct target *t, int force, int patch, int64_t image_len
 	t->old_size = st.st_size;
 	t->dev = st.st_dev;
 	t->ino = st.st_ino;
-	target_layout(t, !patch, patch, !patch, image_len, size);
+	/* The temporary file is new; with --patch it starts as the old one. */
+	target_layout(t, patch ? LAYOUT_PATCH : LAYOUT_REPLACE | LAYOUT_NEW, image_len, size);
 	return 0;
 }
 

@@ -51,10 +51,6 @@ int target_check(const struct target *t, int force, int patch, int64_t image_len
  * decides patch, holes and final_len.  0 or -1 with *err. */
 int target_open(struct target *t, int force, int patch, int64_t image_len, int64_t size,
 		struct errors *err);
-/* How the writes treat an opened target (in place or new; the final
- * length); target_open and target_open_atomic end with it. */
-void target_layout(struct target *t, int force, int patch, int was_new, int64_t image_len,
-		   int64_t size);
 /* --atomic: target_check, then create a uniquely named temporary file
  * beside the target (a copy of it with --patch) and make it t->fd. */
 int target_open_atomic(struct target *t, int force, int patch, int64_t image_len, int64_t size,

@@ -9,6 +9,16 @@
 #include "iob.h"
 #include "util/io.h"
 
+/* How an opened target came to be, for target_layout. */
+enum layout_flags {
+	LAYOUT_REPLACE = 1,	/* --force: its old bytes do not count */
+	LAYOUT_PATCH = 2,	/* --patch: written in place */
+	LAYOUT_NEW = 4,		/* it did not exist before the run */
+};
+/* How the writes treat an opened target (in place or new; the final
+ * length); target_open and target_open_atomic end with it. */
+void target_layout(struct target *t, unsigned flags, int64_t image_len, int64_t size);
+
 /* The outcome of the fragment tagged tag; gaps (PLAN_GAP) share a record
  * that nobody reads. */
 static inline struct frag_outcome *outcome_of(struct engine_result *r, uint32_t tag)

@@ -124,11 +124,11 @@ int target_check(const struct target *t, int force, int patch, int64_t image_len
 	return 0;
 }
 
-void target_layout(struct target *t, int force, int patch, int was_new, int64_t image_len,
-		   int64_t size)
+void target_layout(struct target *t, unsigned flags, int64_t image_len, int64_t size)
 {
-	t->patch = patch || t->type == TARGET_DEVICE ||
-		   (t->type == TARGET_REGULAR && t->old_size > 0 && !force && !was_new);
+	t->patch = (flags & LAYOUT_PATCH) || t->type == TARGET_DEVICE ||
+		   (t->type == TARGET_REGULAR && t->old_size > 0 &&
+		    !(flags & (LAYOUT_REPLACE | LAYOUT_NEW)));
 	t->holes = t->type == TARGET_REGULAR && !t->patch;
 	if (t->type == TARGET_REGULAR) {
 		if (!t->patch)
@@ -157,7 +157,8 @@ int target_open(struct target *t, int force, int patch, int64_t image_len, int64
 	} else if (open_path(t, force, err) < 0) {
 		return -1;
 	}
-	target_layout(t, force, patch, was_new, image_len, size);
+	target_layout(t, (force ? LAYOUT_REPLACE : 0) | (patch ? LAYOUT_PATCH : 0) |
+			 (was_new ? LAYOUT_NEW : 0), image_len, size);
 	return 0;
 }
 

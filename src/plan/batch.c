@@ -40,10 +40,10 @@ static int add_gap(io_batch *b, int64_t from, int64_t to)
 /* Entries the batch will hold: a sizing hint, so the array is not regrown. */
 static size_t entries_needed(const struct plan *p, int gaps)
 {
-	size_t n = p->next + 1;
+	size_t n = p->npieces + 1;
 	int64_t end = 0;
 
-	for (size_t i = 0; gaps && i < p->next; i++) {
+	for (size_t i = 0; gaps && i < p->npieces; i++) {
 		const struct extent x = plan_piece(p, i);
 
 		n += x.at > end;
@@ -60,7 +60,7 @@ io_batch *plan_batch(const struct plan *p, int gaps)
 
 	if (!b)
 		return NULL;
-	for (size_t i = 0; i < p->next; i++) {
+	for (size_t i = 0; i < p->npieces; i++) {
 		const struct extent x = plan_piece(p, i);
 
 		if ((gaps && !add_gap(b, end, x.at)) || !add_extent(b, p, &x)) {
@@ -82,5 +82,5 @@ void plan_drop_pieces(struct plan *p)
 	free(p->ext);
 	p->order = NULL;
 	p->ext = NULL;
-	p->next = 0;
+	p->npieces = 0;
 }

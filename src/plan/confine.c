@@ -176,124 +176,165 @@ static int splice_link(char **rest, const char *target, const char *after)
 	return 0;
 }
 
+/* A walk without openat2 (see the top of the file): a stack of directory
+ * descriptors from DIR (not ours to close) down, and what is left of the
+ * path, in which symbolic links are spliced as they are met. */
+struct walk {
+	int *dir;
+	size_t depth, cap;
+	int links;		/* symbolic links followed so far */
+	char *rest;		/* the path; components are cut in place */
+};
+
+static void walk_release(struct walk *w)
+{
+	while (w->dir && w->depth > 0)
+		close(w->dir[w->depth--]);
+	free(w->dir);
+	free(w->rest);
+}
+
+static int walk_push(struct walk *w, int node)
+{
+	if (w->depth + 1 == w->cap) {
+		int *d = realloc(w->dir, 2 * w->cap * sizeof(*d));
+
+		if (!d) {
+			close(node);
+			errno = ENOMEM;
+			return -1;
+		}
+		w->dir = d;
+		w->cap *= 2;
+	}
+	w->dir[++w->depth] = node;
+	return 0;
+}
+
+/* The link node (component p, followed by after) replaced in the path by
+ * its target; 0, or -1 with errno (EXDEV: an absolute target). */
+static int walk_link(struct walk *w, int node, const char *after)
+{
+	char *target = read_link(node);
+	int saved = errno, rc;
+
+	close(node);
+	if (!target) {
+		errno = saved;
+		return -1;
+	}
+	if (target[0] == '/' || ++w->links > MAX_SYMLINKS) {
+		errno = target[0] == '/' ? EXDEV : ELOOP;
+		free(target);
+		return -1;
+	}
+	rc = splice_link(&w->rest, target, after);
+	free(target);
+	if (rc < 0)
+		errno = ENOMEM;
+	return rc;
+}
+
+/* The last component p in directory top, opened with flags; it must be
+ * the node already looked at (st), or EAGAIN. */
+static int walk_open_last(int top, const char *p, int flags, int node, const struct stat *st)
+{
+	struct stat st2;
+	int fd, saved;
+
+	if (flags & O_PATH)
+		return node;
+	fd = openat(top, p, flags | O_NOFOLLOW);
+	saved = errno;
+	close(node);
+	if (fd >= 0 && (fstat(fd, &st2) < 0 || st2.st_dev != st->st_dev ||
+			st2.st_ino != st->st_ino)) {
+		close(fd);
+		fd = -1;
+		saved = EAGAIN;
+	}
+	errno = saved;
+	return fd;
+}
+
+/* One step of the walk at component p (cut to len bytes; last: nothing
+ * follows it).  1: go on at *next; 0: done, *fd is the result; -1: failed
+ * with errno. */
+static int walk_step(struct walk *w, char *p, size_t len, int last, int flags, char **next,
+		     int *fd)
+{
+	int top = w->dir[w->depth], node;
+	struct stat st;
+
+	*next = p + len + !last;
+	if (strcmp(p, ".") == 0)
+		return 1;
+	if (strcmp(p, "..") == 0) {
+		if (w->depth == 0) {
+			errno = EXDEV;
+			return -1;
+		}
+		close(w->dir[w->depth--]);
+		return 1;
+	}
+	if ((node = openat(top, p, O_PATH | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return -1;
+	if (fstat(node, &st) < 0) {
+		int saved = errno;
+
+		close(node);
+		errno = saved;
+		return -1;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		if (walk_link(w, node, last ? "" : p + len + 1) < 0)
+			return -1;
+		*next = w->rest;
+		return 1;
+	}
+	if (last) {
+		*fd = walk_open_last(top, p, flags, node, &st);
+		return *fd < 0 ? -1 : 0;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		close(node);
+		errno = ENOTDIR;
+		return -1;
+	}
+	return walk_push(w, node) < 0 ? -1 : 1;
+}
+
 /* Open path beneath root without openat2: see the top of the file. */
 static int walk(int root, const char *path, int flags)
 {
-	size_t depth = 0, cap = 16;
-	int *dir = malloc(cap * sizeof(*dir)), links = 0, fd = -1, saved;
-	char *rest = strdup(path), *p;
+	struct walk w = { .dir = malloc(16 * sizeof(int)), .cap = 16, .rest = strdup(path) };
+	int fd = -1, r = 1, saved;
+	char *p = w.rest;
 
-	if (!dir || !rest)
-		goto nomem;
-	dir[0] = root;		/* not ours to close */
-	for (p = rest;;) {
-		int top = dir[depth], last;
+	if (!w.dir || !w.rest) {
+		walk_release(&w);
+		errno = ENOMEM;
+		return -1;
+	}
+	w.dir[0] = root;
+	while (r > 0) {
 		size_t len;
-		struct stat st;
 
 		p += strspn(p, "/");
 		if (!*p) {	/* "", "." or a trailing '/': the directory itself */
-			fd = openat(top, ".", flags | O_DIRECTORY);
+			fd = openat(w.dir[w.depth], ".", flags | O_DIRECTORY);
 			break;
 		}
 		len = strcspn(p, "/");
-		last = p[len] == 0;
+		int last = p[len] == 0;
+
 		p[len] = 0;	/* p is the component; what follows starts at p+len+1 */
-		if (strcmp(p, ".") == 0) {
-			p += len + !last;
-			continue;
-		}
-		if (strcmp(p, "..") == 0) {
-			if (depth == 0) {
-				errno = EXDEV;
-				break;
-			}
-			close(dir[depth--]);
-			p += len + !last;
-			continue;
-		}
-		int node = openat(top, p, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-
-		if (node < 0)
-			break;
-		if (fstat(node, &st) < 0) {
-			saved = errno;
-			close(node);
-			errno = saved;
-			break;
-		}
-		if (S_ISLNK(st.st_mode)) {
-			char *target = read_link(node);
-
-			saved = errno;
-			close(node);
-			if (!target) {
-				errno = saved;
-				break;
-			}
-			if (target[0] == '/' || ++links > MAX_SYMLINKS) {
-				errno = target[0] == '/' ? EXDEV : ELOOP;
-				free(target);
-				break;
-			}
-			saved = splice_link(&rest, target, last ? "" : p + len + 1);
-			free(target);
-			if (saved < 0)
-				goto nomem;
-			p = rest;
-			continue;
-		}
-		if (last) {
-			struct stat st2;
-
-			if (flags & O_PATH) {
-				fd = node;
-				break;
-			}
-			fd = openat(top, p, flags | O_NOFOLLOW);
-			saved = errno;
-			close(node);
-			if (fd >= 0 && (fstat(fd, &st2) < 0 || st2.st_dev != st.st_dev ||
-					st2.st_ino != st.st_ino)) {
-				close(fd);
-				fd = -1;
-				saved = EAGAIN;
-			}
-			errno = saved;
-			break;
-		}
-		if (!S_ISDIR(st.st_mode)) {
-			close(node);
-			errno = ENOTDIR;
-			break;
-		}
-		if (depth + 1 == cap) {
-			int *d = realloc(dir, 2 * cap * sizeof(*dir));
-
-			if (!d) {
-				close(node);
-				goto nomem;
-			}
-			dir = d;
-			cap *= 2;
-		}
-		dir[++depth] = node;
-		p += len + 1;
+		r = walk_step(&w, p, len, last, flags, &p, &fd);
 	}
 	saved = errno;
-	while (depth > 0)
-		close(dir[depth--]);
-	free(dir);
-	free(rest);
+	walk_release(&w);
 	errno = saved;
 	return fd;
-nomem:
-	while (dir && depth > 0)
-		close(dir[depth--]);
-	free(dir);
-	free(rest);
-	errno = ENOMEM;
-	return -1;
 }
 
 #ifdef CONFINE_FORCE_WALK	/* to test walk() where openat2 exists */

@@ -80,7 +80,7 @@ static int check_disjoint(const struct plan *p, const struct manifest *m, struct
 	int64_t max_end = 0;
 	uint32_t owner = 0;
 
-	for (size_t k = 0; k < p->next; k++) {
+	for (size_t k = 0; k < p->npieces; k++) {
 		const struct extent x = plan_piece(p, k);
 
 		if (k && x.at < max_end)
@@ -131,14 +131,14 @@ static void heap_pop(struct heap *h)
 
 static void emit(struct plan *p, uint32_t frag, int64_t from, int64_t to)
 {
-	struct extent *last = p->next ? &p->ext[p->next - 1] : NULL;
+	struct extent *last = p->npieces ? &p->ext[p->npieces - 1] : NULL;
 
 	p->visible[frag] += to - from;
 	if (last && last->frag == frag && last->at + last->len == from) {
 		last->len += to - from;
 		return;
 	}
-	p->ext[p->next++] = (struct extent){
+	p->ext[p->npieces++] = (struct extent){
 		.at = from, .len = to - from, .delta = from - p->pf[frag].at, .frag = frag
 	};
 }
@@ -175,14 +175,14 @@ int plan_extents(struct plan *p, const struct manifest *m, int allow_overlap, st
 	size_t n;
 
 	if (!allow_overlap && listed_in_order(p)) {
-		p->next = p->npf;
+		p->npieces = p->npf;
 		return check_disjoint(p, m, err);
 	}
 	if (!(order = sorted_fragments(p, &n)))
 		goto nomem;
 	if (!allow_overlap) {
 		p->order = order;
-		p->next = n;
+		p->npieces = n;
 		return check_disjoint(p, m, err);
 	}
 	p->ext = malloc((2 * n + 1) * sizeof(*p->ext));

@@ -22,6 +22,19 @@ int plan_fail(struct errors *err, const struct manifest *m, const struct fragmen
 	return -1;
 }
 
+int plan_short_source(struct errors *err, const struct manifest *m, const struct fragment *f,
+		      int64_t have)
+{
+	const char *path = (const char *)f->bytes;
+
+	if (have < f->skip)
+		return plan_fail(err, m, f, "skip=%lld is past the end of '%s' (%lld bytes)",
+				 (long long)f->skip, path, (long long)have);
+	return plan_fail(err, m, f, "'%s' is too short: skip=%lld len=%lld needs %llu bytes, "
+			 "it has %lld", path, (long long)f->skip, (long long)f->len,
+			 (unsigned long long)f->skip + (unsigned long long)f->len, (long long)have);
+}
+
 /* Whether any source is a pipe, FIFO, socket or character device: only
  * then is there anything to spool or pass through. */
 static int has_streams(const struct plan *p)

@@ -31,7 +31,9 @@ struct source {
 
 /* Where each fragment came from and where it landed: everything the
  * layers after the planner need of it, so that the manifest's own records
- * can be dropped once the plan is built (manifest_drop_fragments). */
+ * can be dropped once the plan is built (manifest_drop_fragments).  40
+ * bytes, with a union and bit fields, because a run holds one per
+ * fragment: the per-fragment memory figure of aiowrite-manifest(5). */
 struct placed {
 	int64_t at, len;
 	union {
@@ -72,10 +74,10 @@ struct plan_opts {
 struct plan {
 	struct placed *pf;	/* one per manifest fragment */
 	size_t npf;
-	size_t next;		/* pieces of the image, in target order: */
+	size_t npieces;		/* pieces of the image, in target order: */
 	struct extent *ext;	/* --allow-overlap: the pieces that land */
 	uint32_t *order;	/* otherwise: the non-empty fragments by offset,
-				 * or NULL when that is pf[0..next) as it is */
+				 * or NULL when that is pf[0..npieces) as it is */
 	int64_t *visible;	/* --allow-overlap: bytes of each fragment left
 				 * in the image; NULL: all of them */
 	struct source *src;
@@ -89,7 +91,7 @@ struct plan {
 	int64_t image_len;
 };
 
-/* The k-th piece of the image (k < next). */
+/* The k-th piece of the image (k < npieces). */
 static inline struct extent plan_piece(const struct plan *p, size_t k)
 {
 	uint32_t i;

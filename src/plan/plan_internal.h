@@ -8,6 +8,11 @@
 int plan_fail(struct errors *err, const struct manifest *m, const struct fragment *f,
 	      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* f's source has only `have` bytes from where f starts reading (its skip=
+ * included): too few for its skip= and len=.  Returns -1. */
+int plan_short_source(struct errors *err, const struct manifest *m, const struct fragment *f,
+		      int64_t have);
+
 /* --confine=DIR (confine.c): every `file` source opened beneath DIR. */
 struct confine {
 	int fd;			/* DIR, O_PATH; -1 without --confine */

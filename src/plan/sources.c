@@ -181,16 +181,11 @@ static int check_range(struct placed *pf, struct source *src, const struct manif
 		return 0;	/* spool.c reads it */
 	}
 	if (f->skip > src->size - base)
-		return plan_fail(err, m, f, "skip=%lld is past the end of '%s' (%lld bytes)",
-				 (long long)f->skip, path, (long long)(src->size - base));
+		return plan_short_source(err, m, f, src->size - base);
 	start = base + f->skip;
 	avail = src->size - start;
 	if (f->len >= 0 && f->len > avail)
-		return plan_fail(err, m, f,
-				 "'%s' is too short: skip=%lld len=%lld needs %llu bytes, it has %lld",
-				 path, (long long)f->skip, (long long)f->len,
-				 (unsigned long long)f->skip + (unsigned long long)f->len,
-				 (long long)(src->size - base));
+		return plan_short_source(err, m, f, src->size - base);
 	pf->src_off = start;
 	pf->len = f->len >= 0 ? f->len : avail;
 	if (f->bytes[0] == '-' && f->bytes[1] == 0)

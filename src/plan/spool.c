@@ -129,6 +129,19 @@ static int64_t discard(struct spooler *s, int fd, int64_t n)
 	return done;
 }
 
+/* Read and drop f's skip= bytes of the stream fd: 0, or -1 with err. */
+static int skip_stream(struct spooler *s, int fd, const struct manifest *m,
+		       const struct fragment *f, struct errors *err)
+{
+	int64_t got = discard(s, fd, f->skip);
+
+	if (got < 0)
+		return plan_fail(err, m, f, "cannot read '%s': %s", f->bytes, strerror(errno));
+	if (got < f->skip)
+		return plan_short_source(err, m, f, got);
+	return 0;
+}
+
 /* Spool one fragment: skip, then len bytes or up to the end. */
 static int spool_fragment(struct spooler *s, const struct manifest *m, size_t i, struct errors *err)
 {
@@ -136,15 +149,11 @@ static int spool_fragment(struct spooler *s, const struct manifest *m, size_t i,
 	struct placed *pf = &s->p->pf[i];
 	int fd = s->p->src[pf->src].fd;
 	size_t mem_start = s->p->spool_len;
-	int64_t skipped, len = 0, want = f->len;
+	int64_t len = 0, want = f->len;
 
 	pf->spooled = 1;
-	skipped = discard(s, fd, f->skip);
-	if (skipped < 0)
-		goto read_error;
-	if (skipped < f->skip)
-		return plan_fail(err, m, f, "'%s' ended after %lld bytes, before skip=%lld",
-				 f->bytes, (long long)skipped, (long long)f->skip);
+	if (skip_stream(s, fd, m, f, err) < 0)
+		return -1;
 	if (s->fd < 0) {
 		pf->src = IN_MEMORY;
 		pf->src_off = (int64_t)mem_start;
@@ -169,10 +178,7 @@ static int spool_fragment(struct spooler *s, const struct manifest *m, size_t i,
 		len += got;
 	}
 	if (want >= 0 && len < want)
-		return plan_fail(err, m, f, "'%s' ended after %lld bytes; skip=%lld len=%lld needs "
-				 "%llu", f->bytes, (long long)(skipped + len), (long long)f->skip,
-				 (long long)want,
-				 (unsigned long long)f->skip + (unsigned long long)want);
+		return plan_short_source(err, m, f, f->skip + len);
 	pf->len = len;
 	return 0;
 read_error:
@@ -285,7 +291,7 @@ int plan_pass_streams(struct plan *p, const struct manifest *m, int dry_run, str
 	}
 	for (size_t i = 0; i < p->nsrc; i++)
 		last[i] = -1;
-	for (size_t k = 0; k < p->next; k++) {
+	for (size_t k = 0; k < p->npieces; k++) {
 		uint32_t i = plan_piece(p, k).frag;
 		int32_t src = p->pf[i].src;
 
@@ -310,13 +316,7 @@ int plan_pass_streams(struct plan *p, const struct manifest *m, int dry_run, str
 				rc = -1;
 				break;
 			}
-			int64_t got = discard(&s, p->src[src].fd, m->frag[i].skip);
-
-			if (got < m->frag[i].skip)
-				rc = plan_fail(err, m, &m->frag[i], "'%s' ended after %lld bytes, "
-					       "before skip=%lld", m->frag[i].bytes,
-					       (long long)(got < 0 ? 0 : got),
-					       (long long)m->frag[i].skip);
+			rc = skip_stream(&s, p->src[src].fd, m, &m->frag[i], err);
 		}
 	}
 	spool_done(&s, m);

@@ -33,7 +33,7 @@ run 2 "$AIOWRITE" -e 'file /dev/zero' -o o4
 has err "^<command-line>:1:1: '/dev/zero' is a character device: give len="
 # A stream that ends early is refused with its line; nothing is written.
 printf 'short' | "$AIOWRITE" -e 'data x' -e 'file - len=100' -o o5 >out 2>err && fail "short stream accepted"
-has err "^<command-line>:2:1: '-' ended after 5 bytes"
+has err "^<command-line>:2:1: '-' is too short: skip=0 len=100 needs 100 bytes, it has 5$"
 [ ! -e o5 ] || fail "target created"
 # A large stream goes past the memory spool into a temporary file.
 head -c 40000000 /dev/urandom > big

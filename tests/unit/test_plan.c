@@ -43,7 +43,7 @@ static void test_offsets(void)
 	CHECK_INT(p.pf[5].at, 139);
 	CHECK_INT(p.pf[5].len, 36);
 	CHECK_INT(p.image_len, 175);
-	CHECK_INT(p.next, 6);
+	CHECK_INT(p.npieces, 6);
 	plan_release(&p);
 	manifest_release(&m);
 
@@ -70,7 +70,7 @@ static void test_offsets(void)
 	/* an empty manifest is an empty image */
 	CHECK_INT(plan_text(&m, &p, "# nothing\n", 0, &err), 0);
 	CHECK_INT(p.image_len, 0);
-	CHECK_INT(p.next, 0);
+	CHECK_INT(p.npieces, 0);
 	plan_release(&p);
 	manifest_release(&m);
 }
@@ -93,7 +93,7 @@ static void test_overlap_errors(void)
 	manifest_release(&m);
 	/* touching is not overlapping, and empty fragments overlap nothing */
 	CHECK_INT(plan_text(&m, &p, "data ab at=0\ndata cd at=2\ndata \"\" at=1\nzero len=0 at=0\n", 0, &err), 0);
-	CHECK_INT(p.next, 2);
+	CHECK_INT(p.npieces, 2);
 	plan_release(&p);
 	manifest_release(&m);
 }
@@ -134,7 +134,7 @@ static void test_later_wins_random(void)
 			continue;
 		}
 		int64_t pos = 0;
-		for (size_t k = 0; k < p.next; k++) {
+		for (size_t k = 0; k < p.npieces; k++) {
 			const struct extent *x = &p.ext[k];
 
 			ok &= x->at >= pos && x->len > 0;
@@ -199,8 +199,8 @@ static void test_sources(void)
 		  "t:1:1: 'ten' is too short: skip=5 len=6 needs 11 bytes, it has 10" },
 		{ "file /dev/null\n", "t:1:1: '/dev/null' is a character device: give len=, it "
 				      "may never end" },
-		{ "file /dev/null len=1\n", "t:1:1: '/dev/null' ended after 0 bytes; skip=0 len=1 "
-					     "needs 1" },
+		{ "file /dev/null len=1\n", "t:1:1: '/dev/null' is too short: skip=0 len=1 "
+					     "needs 1 bytes, it has 0" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		CHECK_INT(plan_text(&m, &p, bad[i].text, 0, &err), -1);
@@ -245,7 +245,7 @@ static void test_pieces(void)
 	io_batch *b;
 
 	CHECK_INT(plan_text(&m, &p, "data ab\nfill 7 len=3 at=+2\ndata c\n", 0, &err), 0);
-	CHECK(p.order == NULL && p.ext == NULL && p.visible == NULL && p.next == 3);
+	CHECK(p.order == NULL && p.ext == NULL && p.visible == NULL && p.npieces == 3);
 	CHECK(plan_piece(&p, 1).at == 4 && plan_piece(&p, 1).len == 3 && plan_piece(&p, 1).frag == 1);
 	CHECK_INT(plan_visible(&p, 1), 3);
 	plan_release(&p);
@@ -253,7 +253,7 @@ static void test_pieces(void)
 
 	CHECK_INT(plan_text(&m, &p, "data ab at=10\ndata \"\"\nfill 7 len=3 at=0\ndata c at=5\n", 0,
 			    &err), 0);
-	CHECK(p.order && p.ext == NULL && p.next == 3);
+	CHECK(p.order && p.ext == NULL && p.npieces == 3);
 	CHECK(p.order && plan_piece(&p, 0).frag == 2 && plan_piece(&p, 1).frag == 3 &&
 	      plan_piece(&p, 2).frag == 0);
 	CHECK(p.pf[3].line == 4 && p.pf[3].col == 1 && p.pf[3].kind == FRAG_DATA &&
@@ -265,7 +265,7 @@ static void test_pieces(void)
 	      b->e[4].tag == 0 && b->e[4].n == 2 && memcmp(b->e[4].buf, "ab", 2) == 0);
 	iob_free(b);
 	plan_drop_pieces(&p);
-	CHECK(p.order == NULL && p.next == 0);
+	CHECK(p.order == NULL && p.npieces == 0);
 	plan_release(&p);
 	manifest_release(&m);
 
