@@ -75,11 +75,14 @@ cat blob | "$AIOWRITE" -e 'data "HDR1"' -e 'file - len=300000' -o - --report=jso
 same got want
 [ "$(json rep summary zero_copy)" = 300000 ] || fail "pass-through: zero_copy $(json rep summary zero_copy)"
 timer=
-if [ -x /usr/bin/time ]; then
+case $AIOWRITE in
+*/san/*) note "sanitizer build: its shadow memory makes peak RSS meaningless; not checked" ;;
+*) if [ -x /usr/bin/time ]; then
 	timer="/usr/bin/time -f %M -o rss"
-else
+   else
 	note "no /usr/bin/time (Debian package time): peak RSS not checked"
-fi
+   fi ;;
+esac
 $timer "$AIOWRITE" -e 'file /dev/zero len=1G' -f xor:00 -o - --report=none | wc -c > n
 [ "$(cat n)" = 1073741824 ] || fail "1 GiB pass-through length $(cat n)"
 [ -z "$timer" ] || [ "$(tail -n 1 rss)" -lt 20000 ] || fail "1 GiB pass-through used $(tail -n 1 rss) KiB: spooled?"
