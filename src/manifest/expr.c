@@ -215,7 +215,8 @@ static int emit(struct parser *P, struct expr_node *x, uint32_t first, uint32_t 
 		return parse_error(P, at(P, P->prev.at), "expression too long");
 	if (p->n == p->cap) {
 		size_t cap = p->cap ? 2 * p->cap : 64;
-		struct expr_node *v = realloc(p->v, cap * sizeof(*v));
+		struct expr_node *v = cap > SIZE_MAX / sizeof(*v) ? NULL
+				      : realloc(p->v, cap * sizeof(*v));
 
 		if (!v)
 			return parse_error(P, at(P, P->prev.at), "out of memory");
@@ -607,37 +608,6 @@ static int binary(struct parser *P, int min, uint32_t *out)
 	return 0;
 }
 
-static size_t pops(const struct expr_node *x)
-{
-	switch (x->kind) {
-	case N_NEG: case N_NOT: return 1;
-	case N_BIN: case N_CALL: return 2;
-	case N_RANGE: return x->op == EXPR_RANGE_OFFSETS ? 2 : 0;
-	case N_SUM: return x->op == F_CRC ? 8 : 2;
-	default: return 0;
-	}
-}
-
-static size_t pushes(const struct expr_node *x)
-{
-	return x->kind == N_RANGE ? 2 : 1;
-}
-
-/* The evaluator's stack is a fixed array: refuse what would not fit. */
-static int check_stack(struct parser *P, uint32_t root)
-{
-	const struct expr_node *v = P->p->v;
-	size_t sp = 0;
-
-	for (uint32_t i = v[root].first; i <= root; i++) {
-		sp = sp - pops(&v[i]) + pushes(&v[i]);
-		if (sp > EXPR_MAX_STACK)
-			return parse_error(P, v[i].col, "expression too complex (over %d values "
-					   "pending at once)", EXPR_MAX_STACK);
-	}
-	return 0;
-}
-
 static int parse(struct expr_pool *p, const unsigned char *s, size_t n, size_t col0,
 		 int want_range, uint32_t *root, struct expr_error *e)
 {
@@ -652,10 +622,8 @@ static int parse(struct expr_pool *p, const unsigned char *s, size_t n, size_t c
 		rc = parse_error(&P, at(&P, 0), "empty expression");
 	else if ((want_range ? range(&P, NULL, root) : binary(&P, 1, root)) < 0)
 		rc = -1;
-	else if (P.t.kind != T_END)
-		rc = unexpected(&P, want_range ? NULL : "an operator");
 	else
-		rc = check_stack(&P, *root);
+		rc = P.t.kind == T_END ? 0 : unexpected(&P, want_range ? NULL : "an operator");
 	if (rc < 0)
 		p->n = mark;
 	return rc;
@@ -675,12 +643,17 @@ int expr_parse_range(struct expr_pool *p, const unsigned char *s, size_t n, size
 
 /* ---- evaluation ---- */
 
+/* Values an expression keeps pending at most, without the heap: plenty for
+ * anything a person writes.  It is small because a checksum's callback may
+ * evaluate other fields' expressions, nesting evaluations deeply. */
+#define SMALL_STACK 32
+
 struct machine {
 	const struct expr_pool *p;
 	const struct expr_env *env;
 	struct expr_error *e;
-	size_t sp;
-	__int128 st[EXPR_MAX_STACK];
+	__int128 *st;
+	size_t sp, cap;
 };
 
 static int eval_error(struct expr_error *e, size_t col, const char *fmt, ...)
@@ -723,7 +696,7 @@ static int overflow(struct expr_error *e, size_t col)
 
 static int push(struct machine *M, __int128 v, size_t col)
 {
-	if (M->sp >= EXPR_MAX_STACK)	/* check_stack() makes it unreachable */
+	if (M->sp >= M->cap)	/* stack_need() makes it unreachable */
 		return eval_error(M->e, col, "expression too complex");
 	M->st[M->sp++] = v;
 	return 0;
@@ -839,19 +812,21 @@ static int lookup(struct machine *M, const unsigned char *name, size_t len, int 
 	return -1;
 }
 
-static int ref_value(struct machine *M, const struct expr_node *x)
+static int ref_value(struct machine *M, uint32_t i)
 {
+	const struct expr_node x = M->p->v[i];	/* a copy: see expr_env */
 	__int128 v;
 
-	if (lookup(M, x->name, x->len, x->op, x->col, &v) < 0)
+	if (lookup(M, x.name, x.len, x.op, x.col, &v) < 0)
 		return -1;
-	return push(M, v, x->col);
+	return push(M, v, x.col);
 }
 
 /* A range's [lo, hi): from its names through the environment, or from the
  * two values on the stack; checked to be a range of file offsets. */
-static int range_value(struct machine *M, const struct expr_node *x)
+static int range_value(struct machine *M, uint32_t i)
 {
+	const struct expr_node node = M->p->v[i], *x = &node;	/* a copy: see expr_env */
 	char a[48], b[48];
 	__int128 lo = 0, hi;
 	int rc = 0;
@@ -942,7 +917,7 @@ static void fill_range(struct expr_range *r, const struct expr_node *x, __int128
 /* A checksum: its model, its range, and the environment's answer. */
 static int sum_value(struct machine *M, uint32_t i)
 {
-	const struct expr_node *x = &M->p->v[i];
+	const struct expr_node node = M->p->v[i], *x = &node;	/* a copy: see expr_env */
 	struct expr_checksum c = { .kind = (enum expr_sum)x->op, .fn = fn_names[x->op],
 				   .col = x->col };
 	struct expr_error *e = M->e;
@@ -978,7 +953,7 @@ static int step(struct machine *M, uint32_t i)
 
 	switch (x->kind) {
 	case N_NUM: return push(M, x->v, x->col);
-	case N_REF: return ref_value(M, x);
+	case N_REF: return ref_value(M, i);
 	case N_NEG:
 		if (*top == I128_MIN)
 			return overflow(M->e, x->col);
@@ -989,48 +964,89 @@ static int step(struct machine *M, uint32_t i)
 		return 0;
 	case N_BIN: return binop(M, i);
 	case N_CALL: return call_value(M, i);
-	case N_RANGE: return range_value(M, x);
+	case N_RANGE: return range_value(M, i);
 	default: return sum_value(M, i);
 	}
 }
 
-/* Run the slice [first, root] of the postfix array. */
-static int run(struct machine *M, uint32_t root, int want_range)
+static size_t pops(const struct expr_node *x)
 {
-	const struct expr_pool *p = M->p;
+	switch (x->kind) {
+	case N_NEG: case N_NOT: return 1;
+	case N_BIN: case N_CALL: return 2;
+	case N_RANGE: return x->op == EXPR_RANGE_OFFSETS ? 2 : 0;
+	case N_SUM: return x->op == F_CRC ? 8 : 2;
+	default: return 0;
+	}
+}
 
-	M->e->col = 0;
-	M->e->msg[0] = '\0';
+static size_t pushes(const struct expr_node *x)
+{
+	return x->kind == N_RANGE ? 2 : 1;
+}
+
+/* The most values the slice [first, root] keeps on the stack at once. */
+static size_t stack_need(const struct expr_pool *p, uint32_t root)
+{
+	size_t sp = 0, most = 0;
+
+	for (uint32_t i = p->v[root].first; i <= root; i++) {
+		sp = sp - pops(&p->v[i]) + pushes(&p->v[i]);
+		most = sp > most ? sp : most;
+	}
+	return most;
+}
+
+/* Run the slice [first, root] of the postfix array; its value (a range:
+ * its two) into out. */
+static int run(const struct expr_pool *p, uint32_t root, const struct expr_env *env,
+	       int want_range, __int128 out[2], struct expr_error *e)
+{
+	__int128 small[SMALL_STACK];
+	struct machine M = { .p = p, .env = env, .e = e, .st = small, .cap = SMALL_STACK };
+	int rc = 0;
+
+	e->col = 0;
+	e->msg[0] = '\0';
 	if (!p || root >= p->n)
-		return eval_error(M->e, 0, "no such expression");
+		return eval_error(e, 0, "no such expression");
 	if ((p->v[root].kind == N_RANGE) != want_range)
-		return eval_error(M->e, p->v[root].lcol, want_range ? "expected a range"
-						       : "a range is not a value");
-	for (uint32_t i = p->v[root].first; i <= root; i++)
-		if (step(M, i) < 0)
-			return -1;
-	return 0;
+		return eval_error(e, p->v[root].lcol, want_range ? "expected a range"
+						     : "a range is not a value");
+	if ((M.cap = stack_need(p, root)) > SMALL_STACK &&
+	    !(M.st = malloc(M.cap * sizeof(*M.st))))
+		return eval_error(e, p->v[root].lcol, "out of memory");
+	M.cap = M.cap > SMALL_STACK ? M.cap : SMALL_STACK;
+	for (uint32_t i = p->v[root].first; i <= root && rc == 0; i++)
+		rc = step(&M, i);
+	if (rc == 0) {
+		out[0] = M.st[0];
+		out[1] = want_range ? M.st[1] : 0;
+	}
+	if (M.st != small)
+		free(M.st);
+	return rc;
 }
 
 int expr_eval(const struct expr_pool *p, uint32_t root, const struct expr_env *env,
 	      __int128 *out, struct expr_error *e)
 {
-	struct machine M = { .p = p, .env = env, .e = e };
+	__int128 v[2];
 
-	if (run(&M, root, 0) < 0)
+	if (run(p, root, env, 0, v, e) < 0)
 		return -1;
-	*out = M.st[0];
+	*out = v[0];
 	return 0;
 }
 
 int expr_eval_range(const struct expr_pool *p, uint32_t root, const struct expr_env *env,
 		    struct expr_range *out, struct expr_error *e)
 {
-	struct machine M = { .p = p, .env = env, .e = e };
+	__int128 v[2];
 
-	if (run(&M, root, 1) < 0)
+	if (run(p, root, env, 1, v, e) < 0)
 		return -1;
-	fill_range(out, &p->v[root], M.st[0], M.st[1]);
+	fill_range(out, &p->v[root], v[0], v[1]);
 	return 0;
 }
 

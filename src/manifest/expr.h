@@ -35,8 +35,9 @@
  *
  * Nodes are kept in postfix order in one growing array: a node's operands
  * come right before it, so a subtree is the slice [first, root] and is
- * evaluated by one loop over it with a small value stack -- no recursion,
- * however long `1+1+...+1` is.  Parsing does recurse, so nesting is
+ * evaluated by one loop over it with a value stack -- no recursion, however
+ * long `1+1+...+1` is (the stack is on the C stack up to 32 values, on the
+ * heap past that).  Parsing does recurse, so nesting is
  * limited (EXPR_MAX_DEPTH): a bomb of 100,000 '(' is an error, not a stack
  * overflow.  Names point into the parsed text, which must outlive the pool
  * (the manifest keeps its text).  A token that is a plain number never
@@ -54,8 +55,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define EXPR_MAX_DEPTH 256	/* parser recursion: parentheses, unary ops, arguments */
-#define EXPR_MAX_STACK 512	/* values pending while one expression is evaluated */
+#define EXPR_MAX_DEPTH 256	/* nesting: parentheses, function calls, unary operators */
 
 struct expr_node;		/* expr.c's own */
 
@@ -121,6 +121,11 @@ struct expr_checksum {
  * message in e->msg; e->col is 0 on the call, and left 0 it becomes the
  * column of the reference or function.  A NULL callback makes every
  * reference (or checksum) an error.
+ *
+ * A callback may parse and evaluate other expressions, in the same pool
+ * too (a checksum computing the fields inside its range first), as long as
+ * it only appends to that pool: resetting p->n to below what it was would
+ * overwrite the expression being evaluated.  Save n and restore it.
  */
 struct expr_env {
 	void *ctx;
@@ -131,8 +136,8 @@ struct expr_env {
 			struct expr_error *e);
 };
 
-/* Parse s[0..n) into p; *root is the expression's node.  0, or -1 with *e
- * (and p as it was). */
+/* Parse s[0..n) into p (appended); *root is the expression's node.  0, or
+ * -1 with *e (and p as it was). */
 int expr_parse(struct expr_pool *p, const unsigned char *s, size_t n, size_t col0,
 	       uint32_t *root, struct expr_error *e);
 /* Parse s[0..n) as a RANGE alone (the argument of `sha256 RANGE`). */
@@ -153,7 +158,8 @@ int expr_eval_range(const struct expr_pool *p, uint32_t root, const struct expr_
  * and image.size (with its column), range for every checksum's range (and
  * for the root of expr_parse_range); the names of a NAME or NAME..NAME
  * range reach range only, not ref.  A NULL callback is skipped.  Returns 0,
- * or the first non-zero value a callback returned.
+ * the first non-zero value a callback returned, or -1 for a root that is
+ * not in the pool.
  */
 struct expr_visitor {
 	void *ctx;
