@@ -427,6 +427,7 @@ static int name_range(struct parser *P, struct expr_node *x)
  * whose argument it is (NULL: a range alone). */
 static int range(struct parser *P, const char *fn, uint32_t *out)
 {
+	static const char shapes[] = "NAME, NAME..NAME, START..END or image";
 	struct expr_node x = { .kind = N_RANGE, .col = at(P, P->t.at), .lcol = at(P, P->t.at) };
 	uint32_t lo, hi, first;
 	int rc = P->t.kind == T_NAME ? name_range(P, &x) : 0;
@@ -438,11 +439,9 @@ static int range(struct parser *P, const char *fn, uint32_t *out)
 	if (binary(P, 1, &lo) < 0)
 		return -1;
 	if (!is_op(&P->t, OP_RANGE) && fn)
-		return parse_error(P, P->p->v[lo].lcol, "'%s' needs a range: NAME, NAME..NAME, "
-				   "START..END or image", fn);
+		return parse_error(P, P->p->v[lo].lcol, "'%s' needs a range: %s", fn, shapes);
 	if (!is_op(&P->t, OP_RANGE))
-		return parse_error(P, P->p->v[lo].lcol, "expected a range: NAME, NAME..NAME, "
-				   "START..END or image");
+		return parse_error(P, P->p->v[lo].lcol, "expected a range: %s", shapes);
 	next(P);
 	first = P->p->v[lo].first;
 	if (P->t.kind == T_END)
