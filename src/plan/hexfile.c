@@ -164,7 +164,8 @@ static int ihex_record(struct reader *r, const char *s, size_t n)
 		return bad(r, "record too short (%ld bytes, at least 5)", nb);
 	count = b[0];
 	if (count != (unsigned long)nb - 5)
-		return bad(r, "byte count 0x%02x, but the record has %ld data bytes", count, nb - 5);
+		return bad(r, "byte count 0x%02x, but the record has %ld data byte%s", count,
+			   nb - 5, nb == 6 ? "" : "s");
 	for (i = 0; i < nb - 1; i++)
 		sum += b[i];
 	if (b[nb - 1] != (unsigned char)(0x100 - (sum & 0xff)))
@@ -174,20 +175,13 @@ static int ihex_record(struct reader *r, const char *s, size_t n)
 	if (type >= sizeof ihex_count)
 		return bad(r, "unknown record type %02x", type);
 	if (type != 0 && count != ihex_count[type])
-		return bad(r, "%s record with %u data bytes, expected %u", ihex_name[type], count,
-			   ihex_count[type]);
+		return bad(r, "%s record with %u data byte%s, expected %u", ihex_name[type],
+			   count, count == 1 ? "" : "s", ihex_count[type]);
 	switch (type) {
-	case 0:
-		return add_data(r, r->base + ((unsigned)b[1] << 8 | b[2]), b + 4, count);
-	case 1:
-		r->ended = 1;
-		break;
-	case 2:
-		r->base = (uint64_t)((unsigned)b[4] << 8 | b[5]) << 4;
-		break;
-	case 4:
-		r->base = (uint64_t)((unsigned)b[4] << 8 | b[5]) << 16;
-		break;
+	case 0: return add_data(r, r->base + ((unsigned)b[1] << 8 | b[2]), b + 4, count);
+	case 1: r->ended = 1; break;
+	case 2: r->base = (uint64_t)((unsigned)b[4] << 8 | b[5]) << 4; break;
+	case 4: r->base = (uint64_t)((unsigned)b[4] << 8 | b[5]) << 16; break;
 	}
 	return 0;
 }
@@ -201,11 +195,13 @@ static int srec_tail(struct reader *r, unsigned t, uint64_t value, long dlen)
 	uint64_t have = r->ndata & (t == 5 ? 0xffff : 0xffffff);
 
 	if (dlen)
-		return bad(r, "S%u record with %ld data bytes, expected none", t, dlen);
+		return bad(r, "S%u record with %ld data byte%s, expected none", t, dlen,
+			   dlen == 1 ? "" : "s");
 	if (t >= 7)
 		r->ended = 1;
 	else if (value != have)
-		return bad(r, "S%u record count %" PRIu64 ", but %" PRIu64 " data record%s before it",
+		return bad(r,
+			   "S%u record count %" PRIu64 ", but %" PRIu64 " data record%s before it",
 			   t, value, have, have == 1 ? " comes" : "s come");
 	return 0;
 }
@@ -338,8 +334,9 @@ static int find_overlap(struct reader *r)
 	if (!later)
 		return 0;
 	r->line = later->line;
-	return bad(r, "record at 0x%" PRIx64 "+%" PRIu64 " overlaps the one at 0x%" PRIx64
-		      "+%" PRIu64 " on line %" PRIu32,
+	return bad(r,
+		   "record at 0x%" PRIx64 "+%" PRIu64 " overlaps the one at 0x%" PRIx64 "+%" PRIu64
+		   " on line %" PRIu32,
 		   later->addr, later->len, earlier->addr, earlier->len, earlier->line);
 }
 
