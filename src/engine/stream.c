@@ -18,6 +18,19 @@
  * failed: it is reported like an aio request, with the call's errno as
  * aio_error and its return value as aio_return.  A fragment's written bytes
  * are what its entries lost of their length.
+ *
+ * Gaps as gaps.  When the chain's first stage has a skip() op (ihex, srec:
+ * filter.h, "Gaps"), a gap -- a zero entry with no fragment's tag, which
+ * plan_batch makes for the gaps and the padding -- does not go through
+ * iob_write as zeros: the engine hands it to stage_skip() whole and
+ * consumes the entry itself, as iob_write would have (a jump of any length
+ * costs one call).  iob_write is kept from running into a gap by its
+ * callback, which declines a gap entry with EAGAIN, the one way a callback
+ * makes iob_write return what went through so far without an error; the
+ * engine skips the gap before it calls iob_write again, so that EAGAIN never
+ * reaches the polling.  A skipped gap is no request (nothing is written for
+ * it) and not in bytes_written.  `pad` bytes are written, never skipped:
+ * plan_batch must make them fills, or tag them, to be told from a gap.
  */
 #include <errno.h>
 #include <poll.h>
@@ -43,11 +56,28 @@ struct stream_run {
 	int err;		/* the permanent error that ended the run */
 	struct tag_list tags;	/* the fragments of the call being recorded */
 	uint64_t done;		/* image bytes through so far */
+	int gaps;		/* the chain keeps gaps: the head has a skip() op */
+	uint64_t skipped;	/* gap bytes handed to stage_skip */
 };
 
+/* Whether entry i is a gap: zeros that no fragment gives. */
+static int is_gap(const struct stream_run *x, size_t i)
+{
+	const io_batch *b = x->b;
+
+	return i < b->used && b->e[i].kind == IOB_ZERO && b->e[i].tag >= x->r->nfrag;
+}
+
+/* iob_write's callback; e[next] is the entry whose bytes it is offered. */
 static int64_t to_chain(int64_t s, const void *buf, uint64_t n)
 {
-	return stage_write((struct stage *)(intptr_t)s, buf, n);
+	struct stream_run *x = (struct stream_run *)(intptr_t)s;
+
+	if (x->gaps && is_gap(x, x->b->next)) {
+		errno = EAGAIN;	/* stop in front of it: skip_gap's */
+		return -1;
+	}
+	return stage_write(x->head, buf, n);
 }
 
 /* Wait until the target takes bytes again; -1 when a signal stops the run. */
@@ -114,6 +144,48 @@ static int64_t position(const io_batch *b, size_t *entry)
 	return i < b->used ? b->e[i].at : 0;
 }
 
+/* k bytes of gap entry i were skipped: consume them as iob_write would
+ * (the entries before i are empty, so i is the next entry). */
+static void consume_gap(io_batch *b, size_t i, uint64_t k)
+{
+	iob_entry *e = &b->e[i];
+
+	e->n -= k;
+	e->at += (int64_t)k;
+	e->off += k;
+	b->bytesleft -= k;
+	b->next = e->n ? i : i + 1;
+}
+
+/* Gap entry i into the chain's skip(), whole; 0, or -1 when the run ends
+ * (a permanent error, recorded as a failed request, or a signal). */
+static int skip_gap(struct stream_run *x, size_t i)
+{
+	iob_entry *e = &x->b->e[i];
+
+	while (e->n) {
+		int64_t at = e->at, r = stage_skip(x->head, e->n);
+
+		if (r > 0 && (uint64_t)r <= e->n) {
+			consume_gap(x->b, i, (uint64_t)r);
+			x->skipped += (uint64_t)r;
+			x->done += (uint64_t)r;
+			if (x->o->progress)
+				x->o->progress(x->o->progress_ctx, x->done, 1);
+		} else if (r < 0 && errno == EAGAIN) {
+			if (wait_writable(x) < 0)
+				return -1;
+		} else {
+			x->err = r < 0 && errno ? errno : EIO;
+			record(x, i, at, -1, x->err);
+			return -1;
+		}
+		if (*x->o->stop)
+			return -1;
+	}
+	return 0;
+}
+
 /* Wait for the sink's writer thread to write what this call gave it: 0,
  * or the errno of a write to the target that failed (there, or directly).
  * Per call, so that a failure is reported with the fragments whose bytes
@@ -128,10 +200,14 @@ static void pump(struct stream_run *x)
 	for (;;) {
 		int lost;
 		size_t first;
-		int64_t at = position(x->b, &first);
-		int64_t r = x->head ? iob_write((intptr_t)x->head, x->b, to_chain)
-				    : iob_send(x->t->fd, x->b);
+		int64_t at = position(x->b, &first), r;
 
+		if (x->gaps && is_gap(x, first)) {
+			if (skip_gap(x, first) < 0)
+				return;
+			continue;
+		}
+		r = x->head ? iob_write((intptr_t)x, x->b, to_chain) : iob_send(x->t->fd, x->b);
 		if (r == 0 || (r < -1 && *x->o->stop))
 			return;		/* done, or a signal stopped the sink */
 		if (r != -1 && (lost = writes_lost(x)) != 0) {
@@ -198,7 +274,9 @@ static void account(struct stream_run *x)
 		else
 			outcome_of(x->r, b->e[i].tag)->written += done;	/* gaps: to none */
 	}
-	x->r->bytes_written = image - b->stats.seek;	/* holes: as in aio mode */
+	/* Holes, and gaps skipped as address jumps: nothing written, as in
+	 * aio mode. */
+	x->r->bytes_written = image - b->stats.seek - x->skipped;
 	x->r->bytes_out = x->sink ? x->sink->out : image - b->stats.seek;
 	x->r->zero_copy = b->stats.copy_file_range + b->stats.splice + b->stats.sendfile;
 }
@@ -244,6 +322,7 @@ static int stream_run(io_batch *b, const struct target *t, const struct engine_o
 	struct stream_run x = { .b = b, .t = t, .o = o, .r = r, .head = o->filters };
 	int err;
 
+	x.gaps = x.head && x.head->ops->skip;
 	x.len = malloc((b->used ? b->used : 1) * sizeof(*x.len));
 	if (!x.len)
 		return -1;

@@ -14,6 +14,21 @@
  * until it returns 0: it pushes out what is pending plus any trailer (the
  * gzip trailer, the last hex newline) into the next stage.  -1 with EAGAIN
  * means "call finish again after polling the sink".
+ *
+ * Gaps (SPEC §10).  The image's gaps -- bytes no fragment gives -- reach a
+ * chain as zeros, except where its first stage has a skip() op: then the
+ * stream engine calls stage_skip() for each gap instead of writing its
+ * zeros.  skip(st, n) says "the next n bytes of input are a gap" and
+ * returns like write(): the count it took (> 0, normally n at once), or -1
+ * with errno (EAGAIN when output it must first pass on is not taken).
+ * ihex and srec have one: a gap ends the current record and moves the
+ * address, so gaps become address jumps.  A stage with a skip() op passes
+ * a gap on with stage_skip(st->next, ...) if its output has gaps too, or
+ * ends it there (ihex, srec: text has none).  A gap that reaches a stage
+ * without a skip() op becomes zeros at that stage: stage_skip() writes n
+ * zero bytes into it, so it and every stage after it see zeros, as SPEC §10
+ * wants of every filter but ihex and srec.  So `-f xor:K -f ihex` gets
+ * records for the gaps (the key's bytes), `-f ihex -f gzip` none.
  */
 #ifndef FILTER_H
 #define FILTER_H
@@ -31,12 +46,13 @@ struct stage_ops {
 	int64_t (*write)(struct stage *st, const void *buf, uint64_t n);
 	int (*finish)(struct stage *st);
 	void (*destroy)(struct stage *st);
+	int64_t (*skip)(struct stage *st, uint64_t n);	/* NULL: gaps are zeros */
 };
 
 struct stage {
 	const struct stage_ops *ops;
 	struct stage *next;	/* NULL for the sink */
-	uint64_t in;		/* bytes taken */
+	uint64_t in;		/* bytes taken, gap bytes too */
 	uint64_t out;		/* bytes passed on (for the sink: written) */
 };
 
@@ -54,6 +70,10 @@ struct stage *filter_create(const char *spec, struct errors *err);
 /* The write of stage st (st->ops->write), at most FILTER_CALL_MAX bytes a
  * call, counting st->in. */
 int64_t stage_write(struct stage *st, const void *buf, uint64_t n);
+/* n bytes of gap into stage st: its skip(), or else zeros through its
+ * write() (up to 64 KiB a call).  Returns the gap bytes taken (> 0) or -1
+ * with errno, as stage_write; counts them in st->in. */
+int64_t stage_skip(struct stage *st, uint64_t n);
 /* The finish of one stage. */
 int stage_finish(struct stage *st);
 /* Destroy a chain from st to its end. */

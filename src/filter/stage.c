@@ -8,6 +8,9 @@
  * the next write or finish; so a filter never takes new input while old
  * output is pending, and the outbuf never grows.  When it empties, head and
  * tail go back to 0, so the whole buffer is free for the next batch.
+ *
+ * A gap (stage_skip) goes to a stage's skip() when it has one, and is
+ * zeros through its write() when it has not (filter.h, "Gaps").
  */
 #include "filter/filters.h"
 
@@ -23,6 +26,23 @@ int64_t stage_write(struct stage *st, const void *buf, uint64_t n)
 	if (n > FILTER_CALL_MAX)	/* bounded work a call, for every stage */
 		n = FILTER_CALL_MAX;
 	r = st->ops->write(st, buf, n);
+	if (r > 0)
+		st->in += (uint64_t)r;
+	return r;
+}
+
+/* A gap into a stage that keeps no gaps is zeros, from one static buffer,
+ * at most 64 KiB a call: the caller loops, as after any short write. */
+int64_t stage_skip(struct stage *st, uint64_t n)
+{
+	static const unsigned char zeros[64 * 1024];
+	int64_t r;
+
+	if (n == 0)
+		return 0;
+	if (!st->ops->skip)
+		return stage_write(st, zeros, n < sizeof zeros ? n : sizeof zeros);
+	r = st->ops->skip(st, n);
 	if (r > 0)
 		st->in += (uint64_t)r;
 	return r;
