@@ -20,6 +20,8 @@ static const struct {
 } filters[] = {
 	{ "gzip", gzip_create },
 	{ "hex", hex_create },
+	{ "ihex", ihex_create },
+	{ "srec", srec_create },
 	{ "xor", xor_create },
 };
 
@@ -54,8 +56,21 @@ struct stage *filter_create(const char *spec, struct errors *err)
 			return filters[i].create(spec, colon ? colon + 1 : NULL, err);
 		names[i] = filters[i].name;
 	}
-	if (n == 0)
-		return filter_error(err, spec, "no filter name (one of gzip, hex, xor)");
+	if (n == 0) {
+		char list[128];
+		size_t k = 0;
+
+		/* The names, from the table: "gzip, hex, ...". */
+		for (i = 0; i < NFILTERS && k < sizeof list; i++) {
+			int w = snprintf(list + k, sizeof list - k, "%s%s", i ? ", " : "",
+					 filters[i].name);
+
+			if (w < 0)
+				break;
+			k += (size_t)w;
+		}
+		return filter_error(err, spec, "no filter name (one of %s)", k ? list : "?");
+	}
 	error_add(err, "unknown filter '%s'%s", escape_bytes(q, spec, n),
 		  suggest(hint, sizeof hint, spec, n, names, NFILTERS, ~0u));
 	return NULL;

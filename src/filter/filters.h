@@ -20,6 +20,8 @@
 struct stage *xor_create(const char *spec, const char *arg, struct errors *err);
 struct stage *hex_create(const char *spec, const char *arg, struct errors *err);
 struct stage *gzip_create(const char *spec, const char *arg, struct errors *err);
+struct stage *ihex_create(const char *spec, const char *arg, struct errors *err);
+struct stage *srec_create(const char *spec, const char *arg, struct errors *err);
 
 /* Add the error "filter 'SPEC': " followed by the formatted message.
  * Returns NULL, so a constructor can end with

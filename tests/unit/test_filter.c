@@ -977,8 +977,8 @@ static void test_errors(void)
 	expect_error("Hex", "unknown filter 'Hex' (did you mean 'hex'?)");
 	expect_error("xr:5a", "unknown filter 'xr' (did you mean 'xor'?)");
 	expect_error("lzma", "unknown filter 'lzma'");
-	expect_error("", "filter '': no filter name (one of gzip, hex, xor)");
-	expect_error(":5", "filter ':5': no filter name (one of gzip, hex, xor)");
+	expect_error("", "filter '': no filter name (one of gzip, hex, ihex, srec, xor)");
+	expect_error(":5", "filter ':5': no filter name (one of gzip, hex, ihex, srec, xor)");
 
 	expect_error("xor:5", "filter 'xor:5': odd number of hex digits in the key");
 	expect_error("xor:0x123", "filter 'xor:0x123': odd number of hex digits in the key");
