@@ -23,7 +23,7 @@
 #endif
 
 enum {
-	OPT_LINE = 1, OPT_FILTER, OPT_MODE, OPT_SYNC, OPT_DEPTH, OPT_REQSIZE, OPT_REPORT,
+	OPT_DEFINE = 1, OPT_LINE, OPT_FILTER, OPT_MODE, OPT_SYNC, OPT_DEPTH, OPT_REQSIZE, OPT_REPORT,
 	OPT_PROGRESS, OPT_NO_PROGRESS, OPT_VERSION
 };
 
@@ -98,6 +98,9 @@ static struct poptOption examples_table[] = {
 	"The manifest format: aiowrite-manifest(5).  Everything else: aiowrite-cli(1)."
 
 static struct poptOption table[] = {
+	{ "define", 'D', POPT_ARG_STRING, NULL, OPT_DEFINE,
+	  "define NAME for ${NAME} in the manifest (repeatable; wins over define lines)",
+	  "NAME=VALUE" },
 	{ "line", 'e', POPT_ARG_STRING, NULL, OPT_LINE,
 	  "a manifest line given on the command line (repeatable)", "LINE" },
 	{ "version", '\0', POPT_ARG_NONE, NULL, OPT_VERSION, "print the version", NULL },
@@ -184,6 +187,8 @@ static int take(struct options *o, int val, char *arg, struct errors *err)
 	switch (val) {
 	case OPT_LINE:
 		return push(&o->line, &o->nline, arg);
+	case OPT_DEFINE:
+		return push(&o->define, &o->ndefine, arg);
 	case OPT_FILTER:
 		return push(&o->filter, &o->nfilter, arg);
 	case 'o':
@@ -306,9 +311,9 @@ int options_parse(struct options *o, int argc, const char **argv, struct errors 
 			printf("aiowrite-cli %s\n", VERSION);
 			return 1;
 		}
-		if (val == OPT_LINE || val == OPT_FILTER || val == 'o' || val == 'R' ||
-		    val == 'C' || val == OPT_MODE || val == OPT_SYNC || val == OPT_REPORT ||
-		    val == OPT_DEPTH || val == OPT_REQSIZE) {
+		if (val == OPT_LINE || val == OPT_DEFINE || val == OPT_FILTER || val == 'o' ||
+		    val == 'R' || val == 'C' || val == OPT_MODE || val == OPT_SYNC ||
+		    val == OPT_REPORT || val == OPT_DEPTH || val == OPT_REQSIZE) {
 			if (take(o, val, poptGetOptArg(pc), err) < 0)
 				return -1;
 		} else {
@@ -324,6 +329,9 @@ void options_release(struct options *o)
 {
 	for (size_t i = 0; i < o->nline; i++)
 		free(o->line[i]);
+	for (size_t i = 0; i < o->ndefine; i++)
+		free(o->define[i]);
+	free(o->define);
 	for (size_t i = 0; i < o->nfilter; i++)
 		free(o->filter[i]);
 	free(o->line);

@@ -16,6 +16,8 @@ struct options {
 	const char *manifest;	/* MANIFEST operand, "-" for stdin, or NULL */
 	char **line;		/* -e lines, in order */
 	size_t nline;
+	char **define;		/* -D NAME=VALUE, in order */
+	size_t ndefine;
 	char **filter;		/* -f specs, in order */
 	size_t nfilter;
 	char *output;		/* -o, or NULL */

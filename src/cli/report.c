@@ -225,6 +225,8 @@ static const char *fragment_result(const struct frag_outcome *f, const struct pl
 {
 	if (f->err)
 		return errno_name(f->err);
+	if (p->pf[i].unchanged)
+		return "unchanged";
 	if (f->hole)
 		return "hole";
 	if ((int64_t)f->written < plan_visible(p, i))
@@ -280,7 +282,7 @@ static void json_fragment(struct report *rp, const struct placed *pf,
 		",\"length\":%" PRId64 ",\"requests\":%u,\"written\":%" PRIu64 ",",
 		pf->line, frag_kind_name(pf->kind), pf->at, pf->len, f->requests, f->written);
 	json_error(rp->out, f->err, f->err ? fragment_message(f) : NULL);
-	fputs("}\n", rp->out);
+	fputs(pf->unchanged ? ",\"unchanged\":true}\n" : "}\n", rp->out);
 }
 
 void report_fragments(struct report *rp, const struct plan *p, const struct engine_result *r)

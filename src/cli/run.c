@@ -22,6 +22,9 @@
 static void read_manifest(struct run *x)
 {
 	manifest_init(&x->m);
+	x->m.no_env = x->o.confine != NULL;	/* SPEC §8.3: not the environment */
+	for (size_t i = 0; i < x->o.ndefine; i++)
+		manifest_define(&x->m, x->o.define[i], &x->errs);
 	if (x->o.manifest)
 		manifest_add_file(&x->m, x->o.manifest, &x->errs);
 	for (size_t i = 0; i < x->o.nline; i++)
@@ -104,6 +107,8 @@ static int make_plan(struct run *x)
 		.allow_overlap = x->o.allow_overlap, .confine = x->o.confine,
 		.pass_through = x->engine == &engine_stream && !x->o.verify,
 		.dry_run = x->o.dry_run, .check_only = x->errs.total != 0,
+		.patch = x->o.patch,
+		.target_path = x->t.is_stdout ? "/proc/self/fd/1" : x->t.path,
 		.target_exists = x->t.type != TARGET_NONE,
 		.target_dev = x->t.dev, .target_ino = x->t.ino,
 	};
@@ -146,13 +151,13 @@ static int dry_run(struct run *x)
 static int open_target(struct run *x)
 {
 	int rc;
+	int64_t size = x->m.size_at.set ? x->p.image_len : -1;
 
 	if (x->o.atomic)
-		rc = target_open_atomic(&x->t, x->o.force, x->o.patch, x->p.image_len, x->m.size,
+		rc = target_open_atomic(&x->t, x->o.force, x->o.patch, x->p.image_len, size,
 					&x->errs);
 	else
-		rc = target_open(&x->t, x->o.force, x->o.patch, x->p.image_len, x->m.size,
-				 &x->errs);
+		rc = target_open(&x->t, x->o.force, x->o.patch, x->p.image_len, size, &x->errs);
 	if (rc < 0 || report_begin(&x->rp, &x->t, &x->errs) < 0)
 		return -1;
 	return 0;
@@ -166,7 +171,8 @@ static int make_batch(struct run *x)
 	size_t n = x->p.npf ? x->p.npf : 1;
 
 	manifest_drop_fragments(&x->m);
-	x->b = plan_batch(&x->p, x->engine->whole_image);
+	/* `pad` gaps are written in every mode (SPEC §8.3). */
+	x->b = plan_batch(&x->p, x->engine->whole_image || x->p.pad_set);
 	if (x->b && !x->o.verify)
 		plan_drop_pieces(&x->p);
 	x->r.nfrag = x->p.npf;

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/io.h"
@@ -36,6 +37,15 @@ void manifest_drop_fragments(struct manifest *m)
 	m->alloc = 0;
 }
 
+static void defines_free(struct define *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].value);
+	}
+	free(v);
+}
+
 void manifest_release(struct manifest *m)
 {
 	for (size_t i = 0; i < m->norigin; i++) {
@@ -51,17 +61,23 @@ void manifest_release(struct manifest *m)
 	}
 	free(m->frag);
 	free(m->output);
+	free(m->ext);
+	free(m->names);
+	defines_free(m->defines, m->ndefines);
+	defines_free(m->cmdline, m->ncmdline);
 	manifest_init(m);
 }
 
 /* The origin called name (lines added under a name seen before continue
- * its numbering), made if new; its index, or -1 with err. */
-static int origin_get(struct manifest *m, const char *name, const char *dir, struct errors *err)
+ * its numbering, unless fresh: each include starts at line 1), made if
+ * new; its index, or -1 with err. */
+static int origin_get(struct manifest *m, const char *name, const char *dir, int fresh,
+		      struct errors *err)
 {
 	struct origin *o;
 	size_t i;
 
-	for (i = 0; i < m->norigin; i++)
+	for (i = 0; i < m->norigin && !fresh; i++)
 		if (strcmp(m->origin[i].name, name) == 0 && strcmp(m->origin[i].dir, dir) == 0)
 			return (int)i;
 	if (m->norigin == MANIFEST_MAX_ORIGINS)
@@ -79,24 +95,40 @@ static int origin_get(struct manifest *m, const char *name, const char *dir, str
 	return (int)m->norigin++;
 }
 
-/* Hand text (len bytes in a malloc'd block of len + 1) to origin name and
- * parse it; the text is the origin's from here on, even on failure. */
-static int add_chunk(struct manifest *m, const char *name, const char *dir, unsigned char *text,
-		     size_t len, struct errors *err)
+/* Hand text (len bytes in a malloc'd block of len + 1) to origin oi;
+ * the text is the origin's from here on, even on failure. */
+static int keep_chunk(struct manifest *m, int oi, unsigned char *text, size_t len,
+		      struct errors *err)
 {
-	int oi = origin_get(m, name, dir, err);
-	struct chunk *c = oi < 0 ? NULL : malloc(sizeof *c);
+	struct chunk *c = malloc(sizeof *c);
 
 	if (!c) {
 		free(text);
-		return oi < 0 ? -1 : error_nomem(err);
+		return error_nomem(err);
 	}
 	c->prev = m->origin[oi].chunks;
 	c->text = text;
 	c->len = len;
 	text[len] = '\0';
 	m->origin[oi].chunks = c;
-	return parse_text(m, (unsigned)oi, text, len, err);
+	return 0;
+}
+
+/* Keep the text under origin name and parse it as a top-level text. */
+static int add_chunk(struct manifest *m, const char *name, const char *dir, unsigned char *text,
+		     size_t len, struct errors *err)
+{
+	int oi = origin_get(m, name, dir, 0, err);
+	struct parse P = { .m = m, .err = err };
+
+	if (oi < 0) {
+		free(text);
+		return -1;
+	}
+	if (keep_chunk(m, oi, text, len, err) < 0)
+		return -1;
+	P.oi = (unsigned)oi;
+	return parse_text(&P, text, len);
 }
 
 int manifest_add_text(struct manifest *m, const char *name, const char *dir, const char *text,
@@ -119,7 +151,7 @@ int manifest_add_line(struct manifest *m, const char *line, struct errors *err)
 		return -1;
 	/* An empty -e is still a line: the next one is numbered after it. */
 	if (len == 0) {
-		oi = origin_get(m, CMDLINE_NAME, ".", err);
+		oi = origin_get(m, CMDLINE_NAME, ".", 0, err);
 		if (oi < 0)
 			return -1;
 		if (m->origin[oi].lines == UINT32_MAX)
@@ -129,6 +161,25 @@ int manifest_add_line(struct manifest *m, const char *line, struct errors *err)
 		m->origin[oi].lines++;
 	}
 	return 0;
+}
+
+char *join_dir(const char *dir, const unsigned char *path, size_t n)
+{
+	size_t dn = strlen(dir);
+	int slash = dn && dir[dn - 1] != '/';
+	char *s;
+
+	if (path[0] == '/' || strcmp(dir, ".") == 0)
+		dn = 0, slash = 0;
+	s = malloc(dn + (size_t)slash + n + 1);
+	if (!s)
+		return NULL;
+	memcpy(s, dir, dn);
+	if (slash)
+		s[dn] = '/';
+	memcpy(s + dn + (size_t)slash, path, n);
+	s[dn + (size_t)slash + n] = '\0';
+	return s;
 }
 
 /* The directory part of path: "." for a bare name, "/" for "/name". */
@@ -152,6 +203,18 @@ static char *dir_of(const char *path)
 	return d;
 }
 
+/* The top manifest's identity: including it is a cycle too. */
+static void remember_top(struct manifest *m, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0) {
+		m->top_set = 1;
+		m->top_dev = st.st_dev;
+		m->top_ino = st.st_ino;
+	}
+}
+
 int manifest_add_file(struct manifest *m, const char *path, struct errors *err)
 {
 	int is_stdin = strcmp(path, "-") == 0;
@@ -167,6 +230,8 @@ int manifest_add_file(struct manifest *m, const char *path, struct errors *err)
 		return error_add(err, "cannot read '%s': %s", name, strerror(e));
 	if (is_stdin)
 		m->stdin_used = 1;
+	else
+		remember_top(m, path);
 	dir = is_stdin ? strdup(".") : dir_of(path);
 	if (!dir) {
 		free(text);
@@ -179,7 +244,8 @@ int manifest_add_file(struct manifest *m, const char *path, struct errors *err)
 
 const char *frag_kind_name(int kind)
 {
-	static const char *const names[] = { "file", "data", "hex", "fill", "zero", "uuid" };
+	static const char *const names[] = { "file", "data", "hex", "fill", "zero", "uuid", "field",
+					     "digest" };
 
 	if (kind < 0 || (size_t)kind >= sizeof names / sizeof names[0])
 		return "?";
@@ -191,4 +257,65 @@ struct place frag_place(const struct manifest *m, const struct fragment *f)
 	const char *name = f->origin < m->norigin ? m->origin[f->origin].name : "?";
 
 	return (struct place){ .file = name, .rank = f->origin, .line = f->line, .col = f->col };
+}
+
+/* Whether the file (dev, ino) is being included already: a cycle. */
+static int including(const struct include_frame *f, uint64_t dev, uint64_t ino)
+{
+	for (; f; f = f->outer)
+		if (f->dev == dev && f->ino == ino)
+			return 1;
+	return 0;
+}
+
+int include_file(struct parse *P, const unsigned char *path, size_t n, size_t col,
+		 const struct define *pairs, size_t npairs)
+{
+	struct manifest *m = P->m;
+	char *full = NULL, *dir = NULL;
+	unsigned char *text = NULL;
+	struct include_frame frame = { P->frame, pairs, npairs, 0, 0 };
+	struct parse child = { .m = m, .err = P->err, .depth = P->depth + 1, .frame = &frame };
+	struct stat st;
+	size_t len;
+	int fd, e, oi, rc = -1;
+
+	if (P->depth + 1 > MANIFEST_MAX_INCLUDE_DEPTH)
+		return fail(P, col, "include nested more than %d levels deep",
+			    MANIFEST_MAX_INCLUDE_DEPTH);
+	if (!(full = join_dir(m->origin[P->oi].dir, path, n)))
+		return error_nomem(P->err);
+	fd = open(full, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	e = fd < 0 || fstat(fd, &st) < 0 ? errno : read_fd(fd, SIZE_MAX / 2, &text, &len);
+	if (e) {
+		fail(P, col, "cannot include '%s': %s", full, strerror(e));
+		goto out;
+	}
+	frame.dev = st.st_dev;
+	frame.ino = st.st_ino;
+	if (including(P->frame, frame.dev, frame.ino) ||
+	    (m->top_set && m->top_dev == frame.dev && m->top_ino == frame.ino)) {
+		fail(P, col, "'%s' includes itself (an include cycle)", full);
+		goto out;
+	}
+	if (!(dir = dir_of(full))) {
+		error_nomem(P->err);
+		goto out;
+	}
+	if ((oi = origin_get(m, full, dir, 1, P->err)) < 0)
+		goto out;
+	if (keep_chunk(m, oi, text, len, P->err) < 0) {
+		text = NULL;
+		goto out;
+	}
+	child.oi = (unsigned)oi;
+	rc = parse_text(&child, text, len);
+	text = NULL;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(text);
+	free(full);
+	free(dir);
+	return rc;
 }

@@ -15,7 +15,11 @@
 
 #include "util/error.h"
 
-enum frag_kind { FRAG_FILE, FRAG_DATA, FRAG_HEX, FRAG_FILL, FRAG_ZERO, FRAG_UUID };
+enum frag_kind {
+	FRAG_FILE, FRAG_DATA, FRAG_HEX, FRAG_FILL, FRAG_ZERO, FRAG_UUID,
+	FRAG_FIELD,		/* u8 .. u64be EXPR (SPEC §8.3) */
+	FRAG_DIGEST,		/* sha256 .. md5 RANGE [text] */
+};
 
 enum at_mode {
 	AT_FOLLOW,	/* no at=: right after the previous fragment */
@@ -28,14 +32,57 @@ struct fragment {
 	uint64_t nbytes;	/* FILE: path length; DATA, HEX: byte count */
 	int64_t at;		/* AT_ABS: the offset; AT_REL: N */
 	int64_t skip;		/* FILE: source offset (default 0) */
-	int64_t len;		/* FILE, FILL, ZERO: len=, or -1 when not given */
+	int64_t len;		/* FILE, FILL, ZERO, and DATA, HEX (a fixed width):
+				 * len=, or -1 when not given */
 	const unsigned char *sha256; /* 32 bytes, or NULL when not given */
 	uint32_t line;		/* 1-based line within its origin */
 	uint32_t col;		/* 1-based column of the kind token */
 	uint8_t kind;		/* enum frag_kind */
 	uint8_t at_mode;	/* enum at_mode */
-	uint8_t byte;		/* FILL: the byte; UUID: 1 for text, 0 for binary */
+	uint8_t byte;		/* FILL: the byte; UUID: 1 for text, 0 for binary;
+				 * DATA, HEX: the pad= byte of a len= field */
 	uint8_t origin;		/* index into manifest.origin[] */
+	uint32_t ext;		/* 1 + index into manifest.ext: what a line of the
+				 * v2 grammar says beyond v1; 0 for none, so that a
+				 * v1 fragment costs nothing more (64 bytes) */
+};
+
+/*
+ * A number of the v2 grammar as written: a plain value, or an expression
+ * (SPEC §8.2) that the planner evaluates once the layout it refers to is
+ * known.  An expression is its token's bytes in the manifest's text.
+ */
+struct mnum {
+	const unsigned char *expr; /* NULL: the value is v */
+	uint32_t n;		/* the expression's length */
+	uint32_t col;		/* the column of the token (or of the expression) */
+	int64_t v;
+	uint8_t set;		/* given at all */
+	uint8_t quoted;		/* columns inside the expression are not known */
+};
+
+enum digest_algo { DIGEST_SHA256, DIGEST_SHA512, DIGEST_SHA1, DIGEST_MD5 };
+
+struct frag_ext {
+	const unsigned char *name; /* name=, or NULL */
+	uint32_t name_len;
+	uint32_t name_col;
+	struct mnum at, skip, len, align, to;
+	struct mnum value;	/* FIELD: its value; FILL: its byte; DIGEST: the range */
+	struct mnum pad;	/* DATA, HEX: pad=BYTE (with len=) as an expression */
+	const unsigned char *expect; /* expect=: bytes, or a SHA-256 digest */
+	uint32_t expect_len;
+	uint32_t expect_col;
+	const unsigned char *v5; /* UUID v5=: the name */
+	uint32_t v5_len;
+	unsigned char ns[16];	/* UUID ns= (default: the nil UUID) */
+	uint8_t expect_sha256;	/* expect=sha256:HEX */
+	uint8_t width;		/* FIELD: bytes (1, 2, 4, 8) */
+	uint8_t big_endian;	/* FIELD */
+	uint8_t algo;		/* DIGEST: enum digest_algo */
+	uint8_t text;		/* DIGEST: lowercase hex instead of raw bytes */
+	uint8_t guid;		/* UUID: mixed-endian GUID order */
+	uint8_t has_self, self;	/* self=BYTE */
 };
 
 /* A text the parser read, never moved once parsed: fragments point into it. */
@@ -53,12 +100,20 @@ struct origin {
 	uint32_t lines;		/* lines seen so far (for -e: one per line added) */
 };
 
-#define MANIFEST_MAX_ORIGINS 3
+#define MANIFEST_MAX_ORIGINS 256	/* fragment.origin is a byte */
+#define MANIFEST_MAX_INCLUDE_DEPTH 32
 
 struct directive {
 	int set;		/* 0 when absent */
 	uint8_t origin;
 	uint32_t line, col;
+};
+
+/* `define NAME VALUE`, -D NAME=VALUE, or a NAME=VALUE pair of `include`. */
+struct define {
+	char *name, *value;
+	size_t nlen, vlen;
+	struct directive at;	/* where it was defined (set 0: -D) */
 };
 
 struct manifest {
@@ -68,12 +123,36 @@ struct manifest {
 	size_t norigin;
 	char *output;		/* `output PATH`, joined to its origin's dir; NULL if absent */
 	struct directive output_at;
-	int64_t size;		/* `size N`, or -1 when absent */
+	int64_t size;		/* `size N`, or -1 when absent (see size_expr) */
+	struct mnum size_expr;	/* `size EXPR`: size is -1, the plan evaluates it */
 	struct directive size_at;
+	struct mnum pad;	/* `pad BYTE`: gaps and padding hold it */
+	struct directive pad_at;
 	int stdin_used;		/* the manifest itself came from standard input */
+	struct frag_ext *ext;	/* fragment.ext - 1 indexes it */
+	size_t next, ext_alloc;
+	uint32_t *names;	/* open addressing: fragment index + 1 by name */
+	size_t names_mask, nnames;
+	struct define *defines;	/* `define` lines, in order */
+	size_t ndefines, defines_alloc;
+	struct define *cmdline;	/* -D NAME=VALUE: they win over everything */
+	size_t ncmdline;
+	int no_env;		/* --confine: ${NAME} never reads the environment */
+	int top_set;		/* the top manifest is a file: its identity */
+	uint64_t top_dev, top_ino;
 };
 
 void manifest_init(struct manifest *m);
+/* -D NAME=VALUE, before anything is parsed: 0, or -1 with err. */
+int manifest_define(struct manifest *m, const char *name_value, struct errors *err);
+/* The v2 record of a fragment, or NULL for a v1 one. */
+static inline const struct frag_ext *frag_ext(const struct manifest *m, const struct fragment *f)
+{
+	return f->ext ? &m->ext[f->ext - 1] : NULL;
+}
+/* The fragment called name[0..n), or -1. */
+long manifest_find_name(const struct manifest *m, const unsigned char *name, size_t n);
+
 /* Parse a manifest file; "-" reads standard input.  0, or -1 with the
  * errors (every bad line's) added to err. */
 int manifest_add_file(struct manifest *m, const char *path, struct errors *err);

@@ -12,6 +12,8 @@ static int add_extent(io_batch *b, const struct plan *p, const struct extent *x)
 	const struct placed *pf = &p->pf[x->frag];
 
 	iob_place(b, x->at, x->frag);
+	if (pf->unchanged)	/* expect=: the target holds it already */
+		return 1;
 	switch (pf->kind) {
 	case FRAG_FILE:
 		if (pf->pass)
@@ -29,11 +31,16 @@ static int add_extent(io_batch *b, const struct plan *p, const struct extent *x)
 	}
 }
 
-static int add_gap(io_batch *b, int64_t from, int64_t to)
+/* A gap: zeros, or the `pad` byte -- a fill even for pad 0, because pad
+ * bytes are written in every mode and are records for -f ihex/srec, where
+ * a zero entry of no fragment is a gap to skip. */
+static int add_gap(io_batch *b, const struct plan *p, int64_t from, int64_t to)
 {
 	if (to <= from)
 		return 1;
 	iob_place(b, from, PLAN_GAP);
+	if (p->pad_set)
+		return iob_addfill(b, p->pad, (uint64_t)(to - from));
 	return iob_addzero(b, (uint64_t)(to - from));
 }
 
@@ -63,13 +70,13 @@ io_batch *plan_batch(const struct plan *p, int gaps)
 	for (size_t i = 0; i < p->npieces; i++) {
 		const struct extent x = plan_piece(p, i);
 
-		if ((gaps && !add_gap(b, end, x.at)) || !add_extent(b, p, &x)) {
+		if ((gaps && !add_gap(b, p, end, x.at)) || !add_extent(b, p, &x)) {
 			iob_free(b);
 			return NULL;
 		}
 		end = x.at + x.len;
 	}
-	if (gaps && !add_gap(b, end, p->image_len)) {
+	if (gaps && !add_gap(b, p, end, p->image_len)) {
 		iob_free(b);
 		return NULL;
 	}

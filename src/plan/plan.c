@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "plan/plan_internal.h"
+#include "plan/eval.h"
 
 int plan_fail(struct errors *err, const struct manifest *m, const struct fragment *f,
 	      const char *fmt, ...)
@@ -23,16 +23,31 @@ int plan_fail(struct errors *err, const struct manifest *m, const struct fragmen
 }
 
 int plan_short_source(struct errors *err, const struct manifest *m, const struct fragment *f,
-		      int64_t have)
+		      int64_t skip, int64_t len, int64_t have)
 {
 	const char *path = (const char *)f->bytes;
 
-	if (have < f->skip)
+	if (have < skip)
 		return plan_fail(err, m, f, "skip=%lld is past the end of '%s' (%lld bytes)",
-				 (long long)f->skip, path, (long long)have);
+				 (long long)skip, path, (long long)have);
 	return plan_fail(err, m, f, "'%s' is too short: skip=%lld len=%lld needs %llu bytes, "
-			 "it has %lld", path, (long long)f->skip, (long long)f->len,
-			 (unsigned long long)f->skip + (unsigned long long)f->len, (long long)have);
+			 "it has %lld", path, (long long)skip, (long long)len,
+			 (unsigned long long)skip + (unsigned long long)len, (long long)have);
+}
+
+int plan_keep(struct plan *p, void *buf)
+{
+	if (p->nkept == p->kept_alloc) {
+		size_t n = p->kept_alloc ? 2 * p->kept_alloc : 16;
+		void **v = realloc(p->kept, n * sizeof(*v));
+
+		if (!v)
+			return -1;
+		p->kept = v;
+		p->kept_alloc = n;
+	}
+	p->kept[p->nkept++] = buf;
+	return 0;
 }
 
 /* Whether any source is a pipe, FIFO, socket or character device: only
@@ -43,6 +58,20 @@ static int has_streams(const struct plan *p)
 		if (p->src[i].stream)
 			return 1;
 	return 0;
+}
+
+/* The layout, then the fields and digests that read it (eval.c). */
+static int resolve(struct plan *p, const struct manifest *m, const struct plan_opts *o,
+		   struct errors *err)
+{
+	struct resolver r = { .p = p, .m = m, .err = err, .o = o };
+	int rc = plan_place(&r);
+
+	if (rc == 0 && (rc = plan_extents(p, m, o->allow_overlap, err)) == 0 &&
+	    (rc = plan_fields(&r)) == 0)
+		rc = plan_expect(&r);
+	expr_pool_release(&r.pool);
+	return rc;
 }
 
 int plan_build(struct plan *p, const struct manifest *m, const struct plan_opts *o,
@@ -67,7 +96,7 @@ int plan_build(struct plan *p, const struct manifest *m, const struct plan_opts 
 	streams = has_streams(p);
 	if ((streams &&
 	     plan_spool(p, m, o->dry_run || (o->pass_through && !o->allow_overlap), err) < 0) ||
-	    plan_place(p, m, err) < 0 || plan_extents(p, m, o->allow_overlap, err) < 0 ||
+	    resolve(p, m, o, err) < 0 ||
 	    (streams && plan_pass_streams(p, m, o->dry_run, err) < 0) ||
 	    plan_check_digests(p, m, err) < 0)
 		goto fail;
@@ -91,5 +120,8 @@ void plan_release(struct plan *p)
 	free(p->visible);
 	free(p->uuids);
 	free(p->spool);
+	for (size_t i = 0; i < p->nkept; i++)
+		free(p->kept[i]);
+	free(p->kept);
 	memset(p, 0, sizeof(*p));
 }

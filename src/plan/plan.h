@@ -50,6 +50,7 @@ struct placed {
 	uint8_t byte;		/* FILL: the byte */
 	uint8_t spooled:1;	/* FILE: read ahead from a stream */
 	uint8_t pass:1;		/* FILE: read from its stream while writing */
+	uint8_t unchanged:1;	/* expect=: the target holds its bytes already */
 };
 
 /* A piece of a fragment in the image; pieces are sorted and disjoint. */
@@ -64,6 +65,8 @@ struct plan_opts {
 	const char *confine;	/* --confine=DIR: sources must resolve beneath it */
 	int pass_through;	/* stream mode: streams may be read while writing */
 	int dry_run;		/* read no stream that has len= */
+	int patch;		/* --patch: expect= reads the target at target_path */
+	const char *target_path;
 	int check_only;		/* the manifest had errors: check the sources of
 				 * the fragments that parsed, and stop there */
 	int target_exists;	/* the target's identity, to refuse it as a source */
@@ -89,6 +92,11 @@ struct plan {
 	int32_t spooler_src;	/* its index in src */
 	int64_t spooler_len;
 	int64_t image_len;
+	uint8_t pad_set;	/* `pad BYTE`: gaps and padding hold pad, and are
+				 * written in every mode */
+	uint8_t pad;
+	void **kept;		/* buffers of computed bytes (plan_keep) */
+	size_t nkept, kept_alloc;
 };
 
 /* The k-th piece of the image (k < npieces). */
@@ -102,10 +110,12 @@ static inline struct extent plan_piece(const struct plan *p, size_t k)
 	return (struct extent){ .at = p->pf[i].at, .len = p->pf[i].len, .frag = i };
 }
 
-/* Bytes of fragment i that are in the image: its length, less what later
- * lines cover under --allow-overlap. */
+/* Bytes of fragment i that are to be written: its length, less what later
+ * lines cover under --allow-overlap; none when expect= found it there. */
 static inline int64_t plan_visible(const struct plan *p, size_t i)
 {
+	if (p->pf[i].unchanged)
+		return 0;
 	return p->visible ? p->visible[i] : p->pf[i].len;
 }
 
@@ -119,8 +129,9 @@ int plan_build(struct plan *p, const struct manifest *m, const struct plan_opts 
 void plan_release(struct plan *p);
 
 /* The plan as a batch in target order, tagged with fragment indexes.  With
- * gaps, zero entries fill every gap and the padding up to image_len (tag
- * PLAN_GAP), so the batch's bytes are the image itself (stream mode). */
+ * gaps, entries fill every gap and the padding up to image_len (tag
+ * PLAN_GAP): zero entries, or fills of the `pad` byte, so the batch's bytes
+ * are the image itself (stream mode, and any mode with `pad`). */
 #define PLAN_GAP UINT32_MAX
 io_batch *plan_batch(const struct plan *p, int gaps);
 /* What only plan_batch needed: the pieces' order. */

@@ -11,7 +11,20 @@ int plan_fail(struct errors *err, const struct manifest *m, const struct fragmen
 /* f's source has only `have` bytes from where f starts reading (its skip=
  * included): too few for its skip= and len=.  Returns -1. */
 int plan_short_source(struct errors *err, const struct manifest *m, const struct fragment *f,
-		      int64_t have);
+		      int64_t skip, int64_t len, int64_t have);
+/* Keep a malloc'd buffer until plan_release (computed bytes); 0 or -1. */
+int plan_keep(struct plan *p, void *buf);
+
+struct resolver;
+/* n bytes of fragment i from offset off within its bytes (a source read,
+ * memory, or a fill): 0, or an errno (EIO: a source ended early). */
+int plan_fragment_bytes(const struct plan *p, size_t i, int64_t off, size_t n,
+			unsigned char *buf);
+/* expect= (expect.c): refuse, or mark unchanged, before anything is written. */
+int plan_expect(struct resolver *r);
+/* A file fragment's skip= and len= evaluated (eval.c) and checked against
+ * its source; *len its length.  -1 reported. */
+int plan_file_range(struct resolver *r, size_t i, int64_t *len);
 
 /* --confine=DIR (confine.c): every `file` source opened beneath DIR. */
 struct confine {
@@ -35,7 +48,7 @@ int plan_open_sources(struct plan *p, const struct manifest *m,
 		      const struct plan_opts *o, struct errors *err);
 int plan_spool(struct plan *p, const struct manifest *m, int pass_through, struct errors *err);
 int plan_pass_streams(struct plan *p, const struct manifest *m, int dry_run, struct errors *err);
-int plan_place(struct plan *p, const struct manifest *m, struct errors *err);
+int plan_place(struct resolver *r);
 int plan_extents(struct plan *p, const struct manifest *m, int allow_overlap, struct errors *err);
 int plan_check_digests(const struct plan *p, const struct manifest *m, struct errors *err);
 

@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "plan/plan_internal.h"
+#include "plan/eval.h"
 
 /* Distinct paths, by hash: open addressing over a table kept at most half
  * full, sized by the sources seen (not the fragments), so that it stays in
@@ -167,29 +167,63 @@ static int open_source(struct source *src, struct source_table *t, const struct 
 	return check_source(src, m, f, o, err);
 }
 
-/* The range one fragment takes from its source; sets pf->src_off and len. */
+static int is_stdin_path(const struct fragment *f)
+{
+	return f->bytes[0] == '-' && f->bytes[1] == 0;
+}
+
+/* The range skip, len (-1: the rest) of a seekable source; sets
+ * pf->src_off and pf->len. */
+static int take_range(struct placed *pf, struct source *src, const struct manifest *m,
+		      const struct fragment *f, int64_t skip, int64_t len, struct errors *err)
+{
+	int64_t base = src->cursor, start, avail;
+
+	if (skip > src->size - base)
+		return plan_short_source(err, m, f, skip, len, src->size - base);
+	start = base + skip;
+	avail = src->size - start;
+	if (len >= 0 && len > avail)
+		return plan_short_source(err, m, f, skip, len, src->size - base);
+	pf->src_off = start;
+	pf->len = len >= 0 ? len : avail;
+	if (is_stdin_path(f))
+		src->cursor = start + pf->len;
+	return 0;
+}
+
+/* The range one fragment takes from its source, when its numbers are
+ * plain; expressions wait for placement (plan_file_range). */
 static int check_range(struct placed *pf, struct source *src, const struct manifest *m,
 		       const struct fragment *f, struct errors *err)
 {
-	const char *path = (const char *)f->bytes;
-	int64_t base = src->cursor, start, avail;
+	const struct frag_ext *x = frag_ext(m, f);
+	int exprs = x && (x->skip.expr || x->len.expr);
 
+	if (exprs && (src->stream || is_stdin_path(f)))
+		return plan_fail(err, m, f, "skip= and len= of a stream or of 'file -' are read "
+				 "before placement: give plain numbers");
 	if (src->stream) {
 		if (src->chardev && f->len < 0)
 			return plan_fail(err, m, f, "'%s' is a character device: give len=, it "
-					 "may never end", path);
+					 "may never end", (const char *)f->bytes);
 		return 0;	/* spool.c reads it */
 	}
-	if (f->skip > src->size - base)
-		return plan_short_source(err, m, f, src->size - base);
-	start = base + f->skip;
-	avail = src->size - start;
-	if (f->len >= 0 && f->len > avail)
-		return plan_short_source(err, m, f, src->size - base);
-	pf->src_off = start;
-	pf->len = f->len >= 0 ? f->len : avail;
-	if (f->bytes[0] == '-' && f->bytes[1] == 0)
-		src->cursor = start + pf->len;
+	return exprs ? 0 : take_range(pf, src, m, f, f->skip, f->len, err);
+}
+
+int plan_file_range(struct resolver *r, size_t i, int64_t *len)
+{
+	const struct fragment *f = &r->m->frag[i];
+	const struct frag_ext *x = frag_ext(r->m, f);
+	struct placed *pf = &r->p->pf[i];
+	int64_t skip = f->skip, want = f->len;
+
+	if ((x->skip.expr && eval_offset(r, f, &x->skip, "skip=", &skip) < 0) ||
+	    (x->len.expr && eval_offset(r, f, &x->len, "len=", &want) < 0) ||
+	    take_range(pf, &r->p->src[pf->src], r->m, f, skip, want, r->err) < 0)
+		return -1;
+	*len = pf->len;
 	return 0;
 }
 

@@ -138,7 +138,7 @@ static int skip_stream(struct spooler *s, int fd, const struct manifest *m,
 	if (got < 0)
 		return plan_fail(err, m, f, "cannot read '%s': %s", f->bytes, strerror(errno));
 	if (got < f->skip)
-		return plan_short_source(err, m, f, got);
+		return plan_short_source(err, m, f, f->skip, f->len, got);
 	return 0;
 }
 
@@ -178,7 +178,7 @@ static int spool_fragment(struct spooler *s, const struct manifest *m, size_t i,
 		len += got;
 	}
 	if (want >= 0 && len < want)
-		return plan_short_source(err, m, f, f->skip + len);
+		return plan_short_source(err, m, f, f->skip, f->len, f->skip + len);
 	pf->len = len;
 	return 0;
 read_error:

@@ -50,10 +50,14 @@ const char *nearest_word(const char *s, size_t n, const char *const *words, size
 	const char *pick = NULL;
 
 	for (size_t i = 0; i < nwords; i++) {
+		size_t len = strlen(words[i]);
+
 		if (i < 32 && !(mask & (1u << i)))
 			continue;
 		d = distance(s, n, words[i]);
-		if (d < best) {
+		/* A word that keeps nothing of what was typed is no suggestion
+		 * ("\x01\xff" is two edits from "u8", and nothing like it). */
+		if (d < best && d < (n > len ? n : len)) {
 			best = d;
 			pick = words[i];
 		}

@@ -97,6 +97,8 @@ check_valid() {
 		;;
 	hash-in-value.m) bytes_are "$1" 00000000 ;;
 	nul-escape-data.m) bytes_are "$1" 0000 ;;
+	blank-in-number.m) length_is "$1" 1; bytes_are "$1" 00 ;;
+	expr-long-sum.m) bytes_are "$1" 400d030000000000 ;;
 	*) fail "$1: a valid case without checks in hostile-manifests.sh" ;;
 	esac
 }

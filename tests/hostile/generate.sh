@@ -13,6 +13,9 @@
 #   long-key.m            a 100 KiB key name
 #   long-number.m         len= with 100,000 nines: number too large
 #   long-path.m           a 5,000-byte path: ENAMETOOLONG
+#   expr-deep-nesting.m   an expression of 100,000 '(': refused, no stack overflow
+#   expr-long-sum.m       1+1+...+1, 200,000 terms: evaluated without recursion
+#   include-chain.m       a chain of 1,000 includes: refused past 32 levels
 set -eu
 dir=${1:?usage: tests/hostile/generate.sh DIR}
 mkdir -p "$dir"
@@ -27,8 +30,17 @@ yes 'data "x"' | head -n 1000000 > million-fragments.m
 	> ten-mib-hex-line.m
 { printf 'hex'; yes ' 7' | head -n 500000 | tr -d '\n'; printf '\n'; } > many-tokens.m
 { printf 'zero len='; rep 100000 0; printf '1\n'; } > long-zeros-number.m
-{ yes '# a comment' | head -n 1000000; printf 'bad line\n'; } > deep-error-line.m
+{ yes '# a comment' | head -n 1000000; printf 'bogus line\n'; } > deep-error-line.m
 { rep 102400 a; printf ' x\n'; } > long-kind.m
 { printf 'zero len=1 '; rep 102400 k; printf '=1\n'; } > long-key.m
 { printf 'zero len='; rep 100000 9; printf '\n'; } > long-number.m
 { printf 'file '; rep 5000 p; printf '\n'; } > long-path.m
+{ printf 'u8 '; rep 100000 '('; printf '1\n'; } > expr-deep-nesting.m
+{ printf 'u64le '; yes '1+' | head -n 199999 | tr -d '\n'; printf '1\n'; } > expr-long-sum.m
+i=1
+while [ $i -lt 1000 ]; do
+	echo "include include-chain-$i.m" > "include-chain-$((i - 1)).m"
+	i=$((i + 1))
+done
+echo 'data "end"' > include-chain-999.m
+echo 'include gen/include-chain-0.m' > include-chain.m

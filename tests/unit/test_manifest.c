@@ -56,6 +56,26 @@ static void error_is(const char *text, const char *want)
 	error_n(text, strlen(text), want);
 }
 
+/* text parses, and its one fragment keeps an expression expr at column
+ * col (in at=, skip= or len=) for the plan to evaluate. */
+static void parses_as_expr(const char *text, uint32_t col, const char *expr)
+{
+	struct manifest m;
+	const struct frag_ext *x;
+	const struct mnum *v = NULL;
+
+	if (!CHECK_INT(parse(&m, text), 0) || !CHECK_INT(m.nfrag, 1))
+		goto out;
+	x = frag_ext(&m, &m.frag[0]);
+	if (!CHECK(x != NULL))
+		goto out;
+	v = x->at.expr ? &x->at : x->skip.expr ? &x->skip : &x->len;
+	CHECK(v->expr != NULL && v->n == strlen(expr) && memcmp(v->expr, expr, v->n) == 0);
+	CHECK_INT(v->col, col);
+out:
+	manifest_release(&m);
+}
+
 static void test_file(void)
 {
 	struct manifest m;
@@ -622,7 +642,7 @@ static void test_stdin(void)
 	close(fd);
 	manifest_init(&m);
 	CHECK_INT(manifest_add_file(&m, "-", &err), -1);
-	CHECK_STR(first_error(&err), "<stdin>:3:1: unknown kind 'bad'");
+	CHECK_STR(first_error(&err), "<stdin>:3:1: unknown kind 'bad' (did you mean 'pad'?)");
 	CHECK_INT(m.stdin_used, 1);
 	CHECK_STR(m.origin[0].name, "<stdin>");
 	CHECK_STR(m.origin[0].dir, ".");
@@ -639,14 +659,17 @@ static void test_origins(void)
 	struct manifest m;
 	struct errors err = { 0 };
 
+	char name[16];
+
 	manifest_init(&m);
-	CHECK_INT(manifest_add_text(&m, "a", ".", "data a", 6, &err), 0);
-	CHECK_INT(manifest_add_text(&m, "b", ".", "data b", 6, &err), 0);
-	CHECK_INT(manifest_add_text(&m, "c", ".", "data c", 6, &err), 0);
-	CHECK_INT(manifest_add_text(&m, "d", ".", "data d", 6, &err), -1);
-	CHECK_STR(first_error(&err), "d: too many manifest sources (at most 3)");
+	for (int i = 0; i < MANIFEST_MAX_ORIGINS; i++) {
+		snprintf(name, sizeof name, "o%d", i);
+		CHECK_INT(manifest_add_text(&m, name, ".", "data a", 6, &err), 0);
+	}
+	CHECK_INT(manifest_add_text(&m, "last", ".", "data d", 6, &err), -1);
+	CHECK_STR(first_error(&err), "last: too many manifest sources (at most 256)");
 	errors_release(&err);
-	CHECK_INT(m.nfrag, 3);
+	CHECK_INT(m.nfrag, MANIFEST_MAX_ORIGINS);
 	CHECK_INT(m.frag[2].origin, 2);
 	manifest_release(&m);
 	CHECK_INT(m.nfrag, 0);
@@ -661,7 +684,9 @@ static void test_names(void)
 	CHECK_STR(frag_kind_name(FRAG_FILL), "fill");
 	CHECK_STR(frag_kind_name(FRAG_ZERO), "zero");
 	CHECK_STR(frag_kind_name(FRAG_UUID), "uuid");
-	CHECK_STR(frag_kind_name(6), "?");
+	CHECK_STR(frag_kind_name(FRAG_FIELD), "field");
+	CHECK_STR(frag_kind_name(FRAG_DIGEST), "digest");
+	CHECK_STR(frag_kind_name(8), "?");
 	CHECK_STR(frag_kind_name(-1), "?");
 }
 
@@ -699,7 +724,7 @@ static void test_errors(void)
 	/* Keys. */
 	error_is("\n\nfile ab lenn=4", "m:3:9: unknown key 'lenn' for 'file' (did you mean 'len'?)");
 	error_is("file x skp=1", "m:1:8: unknown key 'skp' for 'file' (did you mean 'skip'?)");
-	error_is("data x len=3", "m:1:8: unknown key 'len' for 'data'");
+	error_is("data x skip=3", "m:1:8: unknown key 'skip' for 'data'");
 	error_is("uuid sha256=" SHA_A, "m:1:6: unknown key 'sha256' for 'uuid'");
 	error_is("size 1 at=2", "m:1:8: unknown key 'at' for 'size'");
 	error_is("output x a=b", "m:1:10: unknown key 'a' for 'output'");
@@ -711,11 +736,12 @@ static void test_errors(void)
 	error_is("\nfile a len=99999999999999999999",
 		 "m:2:12: number too large: '99999999999999999999'");
 	error_is("file a len=1KB", "m:1:12: unknown suffix 'KB' (use K or KiB): '1KB'");
-	error_is("file a skip=-1", "m:1:13: sign not allowed in number: '-1'");
-	error_is("file a at=+-1", "m:1:11: sign not allowed in number: '+-1'");
+	/* Not number-shaped: an expression, which the plan evaluates. */
+	parses_as_expr("file a skip=-1", 13, "-1");
+	parses_as_expr("file a at=+-1", 12, "-1");
 	error_is("file a at=+", "m:1:11: empty number: '+'");
 	error_is("file a at=+8E", "m:1:11: number too large: '+8E'");
-	error_is("zero len=\"1 \"", "m:1:10: blank in number: '1 '");
+	parses_as_expr("zero len=\"1 \"", 10, "1 ");
 	error_is("size 0x", "m:1:6: no hex digits after '0x': '0x'");
 	error_is("fill x len=1", "m:1:6: not a number: 'x'");
 	error_is("fill 256 len=1", "m:1:6: fill byte out of range 0..255: '256'");
@@ -747,10 +773,10 @@ static void test_errors(void)
 	error_is("hex at=1", "m:1:1: 'hex' needs hex digits");
 	error_is("fill len=1", "m:1:1: 'fill' takes one byte value");
 	error_is("fill 1 2 len=1", "m:1:8: 'fill' takes one byte value");
-	error_is("\n\n\n\n\nfill 0xff", "m:6:1: 'fill' needs len=");
-	error_is("zero", "m:1:1: 'zero' needs len=");
+	error_is("\n\n\n\n\nfill 0xff", "m:6:1: 'fill' needs len= or to=");
+	error_is("zero", "m:1:1: 'zero' needs len= or to=");
 	error_is("zero 0 len=1", "m:1:6: 'zero' takes no arguments");
-	error_is("uuid text binary", "m:1:11: 'uuid' takes at most one word ('text' or 'binary')");
+	error_is("uuid text binary", "m:1:11: 'uuid' takes at most one word ('text', 'binary' or 'guid')");
 	error_is("uuid txt", "m:1:6: unknown word 'txt' for 'uuid' (did you mean 'text'?)");
 	error_is("uuid bin", "m:1:6: unknown word 'bin' for 'uuid'");
 	error_is("output", "m:1:1: 'output' takes one path");

@@ -1,0 +1,192 @@
+#!/bin/sh
+# Firmware images without a script (SPEC §8): names and expressions, integer
+# fields, checksums and digests over ranges of the final image, pad, align=,
+# to=, fixed-width data, uuid v5/guid, defines and include -- each checked
+# against an independent tool: mkimage (u-boot-tools) for a U-Boot legacy
+# image, and Python's zlib, hashlib, uuid and crcmod (python3-crcmod).
+. "${TESTS_DIR:-$(dirname "$0")/..}/cli/lib.sh"
+
+# The system's Python, whose modules Debian packages install.
+PY=/usr/bin/python3
+needs $PY:python3
+$PY -c 'import crcmod' 2>/dev/null || skip "no crcmod for $PY (Debian package python3-crcmod; scripts/deps installs it as root)"
+
+randfile zImage 100001
+randfile payload 5000
+
+# 1. A U-Boot legacy image, byte for byte what mkimage makes.
+if command -v mkimage >/dev/null 2>&1; then
+	cat > uimage.mf <<'M'
+u32be 0x27051956                     # magic
+u32be crc32(0..64)                   # header CRC: its own 4 bytes count as zero
+u32be ${SOURCE_DATE_EPOCH:-0}
+u32be kernel.size
+u32be 0x80008000                     # load address
+u32be 0x80008000                     # entry point
+u32be crc32(kernel)
+hex 05 02 02 00                      # Linux, ARM, kernel, not compressed
+data "linux" len=32
+file zImage at=64 name=kernel
+M
+	SOURCE_DATE_EPOCH=1700000000 run 0 "$AIOWRITE" uimage.mf -o ours.img
+	SOURCE_DATE_EPOCH=1700000000 mkimage -A arm -O linux -T kernel -C none -a 0x80008000 \
+		-e 0x80008000 -n linux -d zImage theirs.img >/dev/null || fail "mkimage failed"
+	same ours.img theirs.img
+else
+	note "no mkimage (Debian package u-boot-tools): the uImage comparison is skipped"
+fi
+
+# 2. Erased flash: a header with the payload's length and CRC, the payload
+# at 0x100, 0xff everywhere else, 64 KiB -- without --allow-overlap.
+cat > flash.mf <<'M'
+pad 0xff
+size 64K
+u32le payload.size
+u32le crc32(payload)
+file payload at=0x100 name=payload
+M
+run 0 "$AIOWRITE" flash.mf -o flash.img
+$PY - <<'P' || fail "erased flash image differs from Python's"
+import struct, zlib
+p = open("payload", "rb").read()
+img = bytearray(b"\xff" * 65536)
+img[0:8] = struct.pack("<II", len(p), zlib.crc32(p))
+img[0x100:0x100 + len(p)] = p
+assert open("flash.img", "rb").read() == bytes(img)
+P
+
+# 3. Every CRC preset, the generic crc(), adler32, sum and the digests,
+# against crcmod, zlib and hashlib.
+cat > sums.mf <<'M'
+file payload name=p
+u32be crc32(p)
+u32be crc32c(p)
+u32be crc32_mpeg2(p)
+u16be crc16_xmodem(p)
+u16be crc16_ccitt(p)
+u16be crc16_modbus(p)
+u8 crc8(p)
+u64be crc(p,64,0x42f0e1eba9ea3693,0xffffffffffffffff,1,1,0xffffffffffffffff)
+u32be adler32(p)
+u64be sum(p)
+sha256 p
+sha512 p
+sha1 p
+md5 p
+sha256 p text
+u16le crc16_xmodem(100..200)
+M
+run 0 "$AIOWRITE" sums.mf -o sums.img
+$PY - <<'P' || fail "checksums differ from crcmod/zlib/hashlib"
+import crcmod, hashlib, struct, zlib
+p = open("payload", "rb").read()
+img = open("sums.img", "rb").read()
+def crc(poly, init, rev, xor):
+    return crcmod.mkCrcFun(poly, initCrc=init, rev=rev, xorOut=xor)
+want = p
+want += struct.pack(">I", zlib.crc32(p))
+want += struct.pack(">I", crc(0x11EDC6F41, 0, True, 0xffffffff)(p))      # CRC-32/ISCSI
+want += struct.pack(">I", crc(0x104C11DB7, 0xffffffff, False, 0)(p))    # CRC-32/MPEG-2
+want += struct.pack(">H", crc(0x11021, 0, False, 0)(p))                 # CRC-16/XMODEM
+want += struct.pack(">H", crc(0x11021, 0xffff, False, 0)(p))            # CRC-16/IBM-3740
+want += struct.pack(">H", crc(0x18005, 0xffff, True, 0)(p))             # CRC-16/MODBUS
+want += struct.pack(">B", crc(0x107, 0, False, 0)(p))                   # CRC-8/SMBUS
+want += struct.pack(">Q", crc(0x142F0E1EBA9EA3693, 0, True, 0xffffffffffffffff)(p))  # CRC-64/XZ
+want += struct.pack(">I", zlib.adler32(p))
+want += struct.pack(">Q", sum(p))
+for h in ("sha256", "sha512", "sha1", "md5"):
+    want += hashlib.new(h, p).digest()
+want += hashlib.sha256(p).hexdigest().encode()
+want += struct.pack("<H", crc(0x11021, 0, False, 0)(p[100:200]))
+assert img == want, "mismatch"
+P
+
+# 4. An option ROM: a checksum byte that makes the whole ROM sum to zero,
+# computed over a range that holds the byte itself (counted as zero), and a
+# header CRC over its own bytes with self=0xff (counted as 0xff).
+cat > rom.mf <<'M'
+hex 55 aa name=rom
+u8 4
+u32le crc32(0..16) self=0xff
+data "OPTION ROM" len=12 pad=0x20
+u8 "-sum(rom..tail) & 0xff"
+fill 0x90 to=512 name=tail
+M
+run 0 "$AIOWRITE" rom.mf -o rom.img
+$PY - <<'P' || fail "option ROM checks"
+import zlib
+r = open("rom.img", "rb").read()
+assert len(r) == 512 and sum(r) % 256 == 0, (len(r), sum(r) % 256)
+h = bytearray(r[0:16]); h[3:7] = b"\xff" * 4
+assert zlib.crc32(bytes(h)) == int.from_bytes(r[3:7], "little")
+P
+
+# 5. Fields: widths, byte orders, two's complement, references, align=, to=.
+cat > fields.mf <<'M'
+u8 255
+u16le -1
+u16be 0x1234 name=h
+u32le h.end
+u64be ~0
+u64le "-(1 << 63)"
+data "x" align=16 name=x
+zero to="x.end + 7"
+u32be image.size
+M
+run 0 "$AIOWRITE" fields.mf -o fields.img
+[ "$(xxd -p fields.img | tr -d '\n')" = \
+  "ffffff123405000000ffffffffffffffff00000000000000800000000000000078000000000000000000002c" ] ||
+	{ xxd fields.img; fail "fields are not as computed by hand"; }
+
+# 6. uuid v5 (and its GUID byte order) as Python's uuid computes it.
+run 0 "$AIOWRITE" -e 'uuid v5=aiowrite ns=6ba7b810-9dad-11d1-80b4-00c04fd430c8 text' \
+	-e 'uuid v5=aiowrite ns=6ba7b810-9dad-11d1-80b4-00c04fd430c8 guid' \
+	-e 'uuid v5=aiowrite' -o u.img
+$PY - <<'P' || fail "uuid v5 differs from Python's uuid"
+import uuid
+u = open("u.img", "rb").read()
+d = uuid.uuid5(uuid.NAMESPACE_DNS, "aiowrite")
+n = uuid.uuid5(uuid.UUID(int=0), "aiowrite")
+assert u == str(d).encode() + d.bytes_le + n.bytes, u
+P
+
+# 7. Defines: -D wins over define, ${X:-DEFAULT}, include pairs, environment.
+mkdir -p lib
+cat > lib/part.mf <<'M'
+data "${WHAT}" name=${P}part
+M
+cat > defs.mf <<'M'
+define V 7
+u8 ${V}
+u8 ${UNSET:-9}
+include lib/part.mf P=a WHAT=one
+include lib/part.mf P=b WHAT=two
+u8 apart.size
+u8 ${FROM_ENV}
+M
+FROM_ENV=5 run 0 "$AIOWRITE" -D V=8 defs.mf -o d.img
+[ "$(xxd -p d.img)" = "08096f6e6574776f0305" ] || { xxd d.img; fail "defines"; }
+
+# 8. Mistakes, each with its place; exit 2 and no target.
+bad() { # WHAT REGEX LINE...
+	_w=$1 _re=$2; shift 2
+	printf '%s\n' "$@" > bad.mf
+	run 2 "$AIOWRITE" bad.mf -o bad.img
+	has err "$_re"
+	[ ! -e bad.img ] || fail "$_w: target created"
+}
+bad "unknown name" "^bad\.mf:2:4: unknown name 'kernal' \(did you mean 'kernel'\?\)" \
+	'data x name=kernel' 'u8 kernal.size'
+bad "a later line" "^bad\.mf:1:.*layout keys may refer only to earlier lines" \
+	'data x at=y.end' 'data y name=y'
+bad "too wide" "^bad\.mf:1:4: the value does not fit in 8 bits" 'u8 256'
+bad "cycle" "^bad\.mf:2:.*covers line 1" 'u32le crc32(b) name=a' 'u32le crc32(a) name=b'
+bad "division" "^bad\.mf:1:.*division by zero" 'u8 "1 / (2 - 2)"'
+bad "duplicate name" "^bad\.mf:2:.*name 'a' is taken by line 1" 'data x name=a' 'data y name=a'
+bad "undefined" "^bad\.mf:1:.*'NOPE' is not defined" 'data ${NOPE}'
+bad "align" "^bad\.mf:1:.*at=3 is not a multiple of align=4" 'data x at=3 align=4'
+bad "negative" "^bad\.mf:1:.*len= .* is -1" 'fill 0 len="-1"'
+printf 'include self.mf\n' > self.mf
+run 2 "$AIOWRITE" self.mf -o bad.img
+has err "include cycle"
+exit 0
