@@ -254,7 +254,7 @@ static const char *result_colour(const struct frag_outcome *f, const struct plan
 
 static void text_header(FILE *out)
 {
-	fprintf(out, "%6s  %-4s  %-26s  %10s  %5s  %10s  %s\n", "line", "kind", "offset", "length",
+	fprintf(out, "%6s  %-6s  %-26s  %10s  %5s  %10s  %s\n", "line", "kind", "offset", "length",
 		"reqs", "written", "result");
 }
 
@@ -265,7 +265,7 @@ static void text_fragment(struct report *rp, const struct plan *p, size_t i,
 	char off[48], len[24], done[24];
 
 	snprintf(off, sizeof(off), "0x%" PRIx64 " (%" PRId64 ")", (uint64_t)pf->at, pf->at);
-	fprintf(rp->out, "%6u  %-4s  %-26s  %10s  %5u  %10s  %s%s", pf->line,
+	fprintf(rp->out, "%6u  %-6s  %-26s  %10s  %5u  %10s  %s%s", pf->line,
 		frag_kind_name(pf->kind), off, human_size(len, sizeof(len), (double)pf->len),
 		f->requests, human_size(done, sizeof(done), (double)f->written),
 		rp->colour ? result_colour(f, p, i) : "", fragment_result(f, p, i));
@@ -319,52 +319,88 @@ static uint64_t planned_requests(const struct placed *pf, uint64_t request_size)
 	return ((uint64_t)pf->len + request_size - 1) / request_size;
 }
 
+/* A computed field's or digest's bytes, as hex (at most 64 bytes). */
+static void value_hex(FILE *out, const struct placed *pf)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (int64_t k = 0; k < pf->len && k < 64; k++) {
+		putc(digits[pf->bytes[k] >> 4], out);
+		putc(digits[pf->bytes[k] & 15], out);
+	}
+}
+
+static int computed(const struct placed *pf)
+{
+	return (pf->kind == FRAG_FIELD || pf->kind == FRAG_DIGEST) && pf->bytes;
+}
+
+static void json_plan_row(struct report *rp, const struct fragment *f, const struct placed *pf,
+			  uint64_t reqs)
+{
+	fprintf(rp->out,
+		"{\"type\":\"plan\",\"line\":%u,\"kind\":\"%s\",\"offset\":%" PRId64
+		",\"length\":%" PRId64 ",\"requests\":%" PRIu64,
+		f->line, frag_kind_name(f->kind), pf->at, pf->len, reqs);
+	if (f->kind == FRAG_FILE) {
+		fputs(",\"source\":", rp->out);
+		json_string(rp->out, (const char *)f->bytes);
+		if (!pf->spooled)
+			fprintf(rp->out, ",\"skip\":%" PRId64, pf->src_off);
+	}
+	if (computed(pf)) {
+		fputs(",\"value\":\"", rp->out);
+		value_hex(rp->out, pf);
+		putc('"', rp->out);
+	}
+	if (pf->unchanged)
+		fputs(",\"unchanged\":true", rp->out);
+	fputs("}\n", rp->out);
+}
+
+static void text_plan_row(struct report *rp, const struct fragment *f, const struct placed *pf)
+{
+	char hex[24];
+
+	fprintf(rp->out, "%6u  %-6s  %-18s  %12" PRId64 "  ", f->line, frag_kind_name(f->kind),
+		hex_offset(hex, sizeof(hex), pf->at), pf->len);
+	if (f->kind == FRAG_FILE) {
+		putc('\'', rp->out);
+		escape_fputs((const char *)f->bytes, rp->out);
+		if (pf->spooled)
+			fputs("' (a stream, read ahead)", rp->out);
+		else if (pf->pass)
+			fputs("' (a stream: a dry run does not read it)", rp->out);
+		else
+			fprintf(rp->out, "' from %" PRId64, pf->src_off);
+	} else if (f->kind == FRAG_FILL) {
+		fprintf(rp->out, "byte 0x%02x", pf->byte);
+	} else if (computed(pf)) {
+		fputs("value ", rp->out);
+		value_hex(rp->out, pf);
+	} else {
+		fputs(f->kind == FRAG_ZERO ? "zeros" : "bytes", rp->out);
+	}
+	fputs(pf->unchanged ? " (unchanged)\n" : "\n", rp->out);
+}
+
 uint64_t report_plan(struct report *rp, const struct plan *p, uint64_t request_size)
 {
 	uint64_t total = 0;
-	char hex[24];
 
 	for (size_t i = 0; i < p->npf; i++)
 		total += planned_requests(&p->pf[i], request_size);
 	if (rp->format == REPORT_NONE)
 		return total;
 	if (rp->format == REPORT_TEXT)
-		fprintf(rp->out, "%6s  %-4s  %-18s  %12s  %s\n", "line", "kind", "offset", "length",
+		fprintf(rp->out, "%6s  %-6s  %-18s  %12s  %s\n", "line", "kind", "offset", "length",
 			"source");
 	for (size_t i = 0; i < p->npf; i++) {
-		const struct fragment *f = &rp->m->frag[i];
-		const struct placed *pf = &p->pf[i];
-		uint64_t reqs = planned_requests(pf, request_size);
-		if (rp->format == REPORT_JSON) {
-			fprintf(rp->out,
-				"{\"type\":\"plan\",\"line\":%u,\"kind\":\"%s\",\"offset\":%" PRId64
-				",\"length\":%" PRId64 ",\"requests\":%" PRIu64,
-				f->line, frag_kind_name(f->kind), pf->at, pf->len, reqs);
-			if (f->kind == FRAG_FILE) {
-				fputs(",\"source\":", rp->out);
-				json_string(rp->out, (const char *)f->bytes);
-				if (!pf->spooled)
-					fprintf(rp->out, ",\"skip\":%" PRId64, pf->src_off);
-			}
-			fputs("}\n", rp->out);
-			continue;
-		}
-		fprintf(rp->out, "%6u  %-4s  %-18s  %12" PRId64 "  ", f->line,
-			frag_kind_name(f->kind), hex_offset(hex, sizeof(hex), pf->at), pf->len);
-		if (f->kind == FRAG_FILE) {
-			putc('\'', rp->out);
-			escape_fputs((const char *)f->bytes, rp->out);
-			if (pf->spooled)
-				fputs("' (a stream, read ahead)\n", rp->out);
-			else if (pf->pass)
-				fputs("' (a stream: a dry run does not read it)\n", rp->out);
-			else
-				fprintf(rp->out, "' from %" PRId64 "\n", pf->src_off);
-		}
-		else if (f->kind == FRAG_FILL)
-			fprintf(rp->out, "byte 0x%02x\n", f->byte);
+		if (rp->format == REPORT_JSON)
+			json_plan_row(rp, &rp->m->frag[i], &p->pf[i],
+				      planned_requests(&p->pf[i], request_size));
 		else
-			fputs(f->kind == FRAG_ZERO ? "zeros\n" : "bytes\n", rp->out);
+			text_plan_row(rp, &rp->m->frag[i], &p->pf[i]);
 	}
 	return total;
 }
