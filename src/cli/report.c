@@ -231,7 +231,7 @@ static const char *fragment_result(const struct frag_outcome *f, const struct pl
 		return "hole";
 	if ((int64_t)f->written < plan_visible(p, i))
 		return "not written";
-	if (plan_visible(p, i) < p->pf[i].len)
+	if (plan_visible(p, i) < p->pf[i].len && !p->pf[i].hex)
 		return "ok (partly overridden)";
 	return "ok";
 }
@@ -345,7 +345,7 @@ static void json_plan_row(struct report *rp, const struct fragment *f, const str
 	if (f->kind == FRAG_FILE) {
 		fputs(",\"source\":", rp->out);
 		json_string(rp->out, (const char *)f->bytes);
-		if (!pf->spooled)
+		if (!pf->spooled && !pf->hex)
 			fprintf(rp->out, ",\"skip\":%" PRId64, pf->src_off);
 	}
 	if (computed(pf)) {
@@ -367,7 +367,9 @@ static void text_plan_row(struct report *rp, const struct fragment *f, const str
 	if (f->kind == FRAG_FILE) {
 		putc('\'', rp->out);
 		escape_fputs((const char *)f->bytes, rp->out);
-		if (pf->spooled)
+		if (pf->hex)
+			fputs("' (HEX records)", rp->out);
+		else if (pf->spooled)
 			fputs("' (a stream, read ahead)", rp->out);
 		else if (pf->pass)
 			fputs("' (a stream: a dry run does not read it)", rp->out);

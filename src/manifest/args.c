@@ -17,7 +17,8 @@
 #define KB(k) (1u << (k))
 
 const char *const key_names[NKEYS] = {
-	"align", "at", "expect", "len", "name", "ns", "pad", "self", "sha256", "skip", "to", "v5",
+	"align", "at", "base", "expect", "format", "len", "name", "ns", "pad", "self", "sha256",
+	"skip", "to", "v5",
 };
 
 static int number_shaped(const unsigned char *s, size_t n)
@@ -206,6 +207,22 @@ static int ns_value(struct parse *P, struct line_state *L, const unsigned char *
 	return 0;
 }
 
+/* format=ihex|srec (SPEC §9.4): the file is Intel HEX or S-records. */
+static int format_value(struct parse *P, struct line_state *L, const unsigned char *v, size_t n,
+			size_t col)
+{
+	static const char *const words[] = { "ihex", "srec" };
+	char q[ESCAPE_BUF], s[64];
+
+	if (bytes_are(v, n, "ihex") || bytes_are(v, n, "srec")) {
+		L->x.format = v[0] == 'i' ? FORMAT_IHEX : FORMAT_SREC;
+		L->has_ext = 1;
+		return 0;
+	}
+	return fail(P, col, "format= is ihex or srec, not '%s'%s", escape_bytes(q, v, n),
+		    suggest(s, sizeof s, (const char *)v, n, words, 2, ~0u));
+}
+
 /* Which key the token names, checked against the kind; -1 reported. */
 static int which_key(struct parse *P, struct line_state *L, const struct token *t)
 {
@@ -276,6 +293,12 @@ int key_value(struct parse *P, struct line_state *L, const struct token *t)
 	case KEY_SELF:
 		L->x.has_self = 1;
 		return byte_value(P, L, v, n, col, q, "self=", &L->x.self, NULL);
+	case KEY_FORMAT:
+		return format_value(P, L, v, n, col);
+	case KEY_BASE:
+		L->has_ext = 1;
+		return number_or_expr(P, v, n, col, q, &L->x.base) < 0 ? -1
+		       : L->x.base.expr ? fail(P, col, "base= is a plain number") : 0;
 	case KEY_V5:
 		L->x.v5 = v;
 		L->x.v5_len = (uint32_t)(n < UINT32_MAX ? n : UINT32_MAX);
@@ -471,6 +494,11 @@ int finish_args(struct parse *P, struct line_state *L)
 		return fail(P, L->kcol, "'%s' needs len= or to=", L->row->name);
 	if ((L->seen & KB(KEY_NS)) && !L->x.v5)
 		return fail(P, L->kcol, "'uuid' takes ns= only with v5=");
+	if ((L->seen & KB(KEY_BASE)) && !L->x.format)
+		return fail(P, L->kcol, "base= goes with format=ihex or format=srec");
+	if (L->x.format && (L->seen & (KB(KEY_SKIP) | KB(KEY_LEN) | KB(KEY_SHA256) | KB(KEY_EXPECT))))
+		return fail(P, L->kcol, "format= does not combine with skip=, len=, sha256= or "
+			    "expect=");
 	return 0;
 }
 

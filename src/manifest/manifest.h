@@ -62,6 +62,7 @@ struct mnum {
 };
 
 enum digest_algo { DIGEST_SHA256, DIGEST_SHA512, DIGEST_SHA1, DIGEST_MD5 };
+enum file_format { FORMAT_RAW, FORMAT_IHEX, FORMAT_SREC };
 
 struct frag_ext {
 	const unsigned char *name; /* name=, or NULL */
@@ -69,6 +70,7 @@ struct frag_ext {
 	uint32_t name_col;
 	struct mnum at, skip, len, align, to;
 	struct mnum value;	/* FIELD: its value; FILL: its byte; DIGEST: the range */
+	struct mnum base;	/* FILE format=: base= (a plain number) */
 	struct mnum pad;	/* DATA, HEX: pad=BYTE (with len=) as an expression */
 	const unsigned char *expect; /* expect=: bytes, or a SHA-256 digest */
 	uint32_t expect_len;
@@ -82,6 +84,7 @@ struct frag_ext {
 	uint8_t algo;		/* DIGEST: enum digest_algo */
 	uint8_t text;		/* DIGEST: lowercase hex instead of raw bytes */
 	uint8_t guid;		/* UUID: mixed-endian GUID order */
+	uint8_t format;		/* FILE: enum file_format */
 	uint8_t has_self, self;	/* self=BYTE */
 };
 

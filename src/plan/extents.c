@@ -168,12 +168,61 @@ static void later_wins_extents(struct plan *p, const uint32_t *order, size_t n, 
 	}
 }
 
+static int by_at(const void *a, const void *b)
+{
+	const struct extent *x = a, *y = b;
+
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	return x->frag < y->frag ? -1 : x->frag > y->frag;
+}
+
+/* With HEX sources (format=), a fragment is several pieces -- its records
+ * -- with gaps between them: every piece listed, sorted, checked disjoint.
+ * Each HEX fragment's visible bytes are its records' (delta indexes its
+ * bytes in address order). */
+static int hex_extents(struct plan *p, const struct manifest *m, struct errors *err)
+{
+	size_t n = p->npf;
+
+	for (size_t k = 0; k < p->nhex; k++)
+		n += p->hex[k].img.n;
+	p->ext = malloc((n ? n : 1) * sizeof(*p->ext));
+	p->visible = malloc((p->npf ? p->npf : 1) * sizeof(*p->visible));
+	if (!p->ext || !p->visible)
+		return error_nomem(err);
+	for (size_t i = 0; i < p->npf; i++) {
+		p->visible[i] = p->pf[i].len;
+		if (p->pf[i].len && !p->pf[i].hex)
+			p->ext[p->npieces++] = (struct extent){ p->pf[i].at, p->pf[i].len, 0,
+								(uint32_t)i };
+	}
+	for (size_t k = 0; k < p->nhex; k++) {
+		const struct plan_hex *h = &p->hex[k];
+		int64_t start = p->pf[h->frag].at;
+
+		p->visible[h->frag] = (int64_t)h->img.size;
+		for (size_t r = 0; r < h->img.n; r++)
+			p->ext[p->npieces++] = (struct extent){
+				start + (int64_t)(h->img.rec[r].addr - h->base),
+				(int64_t)h->img.rec[r].len, (int64_t)h->img.rec[r].off,
+				(uint32_t)h->frag };
+	}
+	qsort(p->ext, p->npieces, sizeof(*p->ext), by_at);
+	return check_disjoint(p, m, err);
+}
+
 int plan_extents(struct plan *p, const struct manifest *m, int allow_overlap, struct errors *err)
 {
 	struct heap h = { NULL, 0 };
 	uint32_t *order = NULL;
 	size_t n;
 
+	if (p->nhex && allow_overlap)
+		return plan_fail(err, m, &m->frag[p->hex[0].frag], "format= sources and "
+				 "--allow-overlap do not combine");
+	if (p->nhex)
+		return hex_extents(p, m, err);
 	if (!allow_overlap && listed_in_order(p)) {
 		p->npieces = p->npf;
 		return check_disjoint(p, m, err);

@@ -122,6 +122,9 @@ void plan_release(struct plan *p)
 	free(p->spool);
 	for (size_t i = 0; i < p->nkept; i++)
 		free(p->kept[i]);
+	for (size_t i = 0; i < p->nhex; i++)
+		hex_release(&p->hex[i].img);
+	free(p->hex);
 	free(p->kept);
 	memset(p, 0, sizeof(*p));
 }

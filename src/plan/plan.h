@@ -15,6 +15,7 @@
 
 #include "iob.h"
 #include "manifest/manifest.h"
+#include "plan/hexfile.h"
 
 /* One opened source, shared by every fragment that names the same path. */
 struct source {
@@ -51,6 +52,7 @@ struct placed {
 	uint8_t spooled:1;	/* FILE: read ahead from a stream */
 	uint8_t pass:1;		/* FILE: read from its stream while writing */
 	uint8_t unchanged:1;	/* expect=: the target holds its bytes already */
+	uint8_t hex:1;		/* FILE format=ihex|srec: its records, in plan.hex */
 };
 
 /* A piece of a fragment in the image; pieces are sorted and disjoint. */
@@ -95,8 +97,18 @@ struct plan {
 	uint8_t pad_set;	/* `pad BYTE`: gaps and padding hold pad, and are
 				 * written in every mode */
 	uint8_t pad;
+	struct plan_hex *hex;	/* the HEX sources read (format=), one per fragment */
+	size_t nhex;
 	void **kept;		/* buffers of computed bytes (plan_keep) */
 	size_t nkept, kept_alloc;
+};
+
+/* A `file PATH format=ihex|srec` fragment's records: each at its address
+ * less base from the fragment's start; between them, gaps. */
+struct plan_hex {
+	size_t frag;
+	uint64_t base;
+	struct hex_image img;
 };
 
 /* The k-th piece of the image (k < npieces). */

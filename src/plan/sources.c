@@ -192,6 +192,44 @@ static int take_range(struct placed *pf, struct source *src, const struct manife
 	return 0;
 }
 
+/* format=ihex|srec: the whole file read into the plan (SPEC §9.4); the
+ * fragment is its records, from base (default: the lowest address). */
+static int read_hex(struct plan *p, size_t i, struct source *src, const struct manifest *m,
+		    const struct fragment *f, struct errors *err)
+{
+	const struct frag_ext *x = frag_ext(m, f);
+	struct plan_hex *h;
+	struct hex_error e;
+
+	if (src->stream)
+		return plan_fail(err, m, f, "format= needs a file that can be read from its start");
+	h = realloc(p->hex, (p->nhex + 1) * sizeof(*h));
+	if (!h)
+		return error_nomem(err);
+	p->hex = h;
+	h = &p->hex[p->nhex];
+	memset(h, 0, sizeof(*h));
+	if (lseek(src->fd, 0, SEEK_SET) < 0 ||
+	    hex_read(src->fd, x->format == FORMAT_IHEX ? HEX_IHEX : HEX_SREC, &h->img, &e) < 0)
+		return plan_fail(err, m, f, "'%s': %s", (const char *)f->bytes,
+				 errno == ESPIPE ? strerror(errno) : e.msg);
+	p->nhex++;
+	h->frag = i;
+	h->base = x->base.set ? (uint64_t)x->base.v : h->img.lo;
+	if (h->img.n && h->base > h->img.lo)
+		return plan_fail(err, m, f, "base=0x%llx is above the lowest address in '%s' "
+				 "(0x%llx)", (unsigned long long)h->base, (const char *)f->bytes,
+				 (unsigned long long)h->img.lo);
+	if (h->img.n && h->img.hi - h->base > INT64_MAX)
+		return plan_fail(err, m, f, "'%s' spans more than the largest file offset",
+				 (const char *)f->bytes);
+	p->pf[i].len = h->img.n ? (int64_t)(h->img.hi - h->base) : 0;
+	p->pf[i].bytes = h->img.bytes;
+	p->pf[i].src = -1;
+	p->pf[i].hex = 1;
+	return 0;
+}
+
 /* The range one fragment takes from its source, when its numbers are
  * plain; expressions wait for placement (plan_file_range). */
 static int check_range(struct placed *pf, struct source *src, const struct manifest *m,
@@ -307,10 +345,14 @@ int plan_open_sources(struct plan *p, const struct manifest *m, const struct pla
 		s = find_or_open(p, &t, m, f, o, err);
 		if (s == -2)
 			break;		/* out of memory */
-		if (s < 0 || check_range(&p->pf[i], &p->src[s], m, f, err) < 0)
+		if (s >= 0 && frag_ext(m, f) && frag_ext(m, f)->format) {
+			if (read_hex(p, i, &p->src[s], m, f, err) < 0)
+				rc = -1;
+		} else if (s < 0 || check_range(&p->pf[i], &p->src[s], m, f, err) < 0) {
 			rc = -1;
-		else
+		} else {
 			p->pf[i].src = s;
+		}
 	}
 	table_release(&t);
 	return rc;
