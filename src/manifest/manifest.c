@@ -277,6 +277,7 @@ int include_file(struct parse *P, const unsigned char *path, size_t n, size_t co
 	struct include_frame frame = { P->frame, pairs, npairs, 0, 0 };
 	struct parse child = { .m = m, .err = P->err, .depth = P->depth + 1, .frame = &frame };
 	struct stat st;
+	char q[ESCAPE_BUF];
 	size_t len;
 	int fd, e, oi, rc = -1;
 
@@ -285,17 +286,24 @@ int include_file(struct parse *P, const unsigned char *path, size_t n, size_t co
 			    MANIFEST_MAX_INCLUDE_DEPTH);
 	if (!(full = join_dir(m->origin[P->oi].dir, path, n)))
 		return error_nomem(P->err);
-	fd = open(full, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	e = fd < 0 || fstat(fd, &st) < 0 ? errno : read_fd(fd, SIZE_MAX / 2, &text, &len);
+	/* Not blocking on a FIFO, and only a regular file: `include /dev/zero`
+	 * must not read forever. */
+	fd = open(full, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	e = fd < 0 || fstat(fd, &st) < 0 ? errno : !S_ISREG(st.st_mode) ? EINVAL
+		: read_fd(fd, SIZE_MAX / 2, &text, &len);
+	if (e == EINVAL) {
+		fail(P, col, "cannot include '%s': not a regular file", escape_bytes(q, path, n));
+		goto out;
+	}
 	if (e) {
-		fail(P, col, "cannot include '%s': %s", full, strerror(e));
+		fail(P, col, "cannot include '%s': %s", escape_bytes(q, path, n), strerror(e));
 		goto out;
 	}
 	frame.dev = st.st_dev;
 	frame.ino = st.st_ino;
 	if (including(P->frame, frame.dev, frame.ino) ||
 	    (m->top_set && m->top_dev == frame.dev && m->top_ino == frame.ino)) {
-		fail(P, col, "'%s' includes itself (an include cycle)", full);
+		fail(P, col, "'%s' includes itself (an include cycle)", escape_bytes(q, path, n));
 		goto out;
 	}
 	if (!(dir = dir_of(full))) {
