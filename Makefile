@@ -12,7 +12,7 @@ DESTDIR ?=
 CC ?= cc
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
-PKGS := popt uuid zlib libcrypto
+PKGS := popt uuid zlib libcrypto libzstd liblzma
 
 ifeq ($(SAN),)
 BUILD := build
@@ -29,7 +29,8 @@ Q := @
 endif
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpopt -luuid -lz -lcrypto)
+PKG_FALLBACK := -lpopt -luuid -lz -lcrypto -lzstd -llzma
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo $(PKG_FALLBACK))
 ALL_CPPFLAGS := -std=c17 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Isrc $(CPPFLAGS)
 LIBS := $(PKG_LIBS) -lrt -lpthread
 

@@ -147,7 +147,7 @@ _aiowrite_cli_value()
 	-f | --filter) _aiowrite_cli_filters "$cur" ;;
 	--confine) _aiowrite_cli_files -d "$cur" ;;
 	-o | --output | --report-file) _aiowrite_cli_files -f "$cur" ;;
-	*) ;;	# -D NAME=VALUE, -e LINE, -j N, -b SIZE: nothing to offer
+	*) ;;	# -D NAME=VALUE, -e LINE, -j N, -b SIZE, -T N: nothing to offer
 	esac
 }
 
@@ -155,7 +155,8 @@ _aiowrite_cli()
 {
 	# The options of `aiowrite-cli --help`, those that take a value apart.
 	local -a takes_value=(--define --line --output --mode --queue-depth --request-size
-		--sync --filter --report --report-file --confine -D -e -o -m -j -b -f)
+		--sync --filter --threads --report --report-file --confine -D -e -o -m -j -b -f
+		-T)
 	local -a long=(--version --force --patch --no-progress --progress --quiet
 		--verbose --allow-overlap --atomic --dry-run --verify --help --usage)
 	local -a short=(-q -v -n '-?')

@@ -13,6 +13,7 @@
 
 #include "cli/options.h"
 #include "engine/engine.h"
+#include "filter/filter.h"
 #include "manifest/manifest.h"
 #include "cli/progress.h"
 #include "util/suggest.h"
@@ -24,7 +25,7 @@
 
 enum {
 	OPT_DEFINE = 1, OPT_LINE, OPT_FILTER, OPT_MODE, OPT_SYNC, OPT_DEPTH, OPT_REQSIZE, OPT_REPORT,
-	OPT_PROGRESS, OPT_NO_PROGRESS, OPT_VERSION
+	OPT_PROGRESS, OPT_NO_PROGRESS, OPT_VERSION, OPT_THREADS
 };
 
 static struct poptOption target_table[] = {
@@ -49,8 +50,9 @@ static struct poptOption engine_table[] = {
 
 static struct poptOption filter_table[] = {
 	{ "filter", 'f', POPT_ARG_STRING, NULL, OPT_FILTER,
-	  "add a filter: xor:HEX, xor:@FILE, hex[:width=N][:upper], gzip[:LEVEL] "
-	  "(stream mode)", "SPEC" },
+	  "add a filter: xor:HEX, xor:@FILE, hex[:width=N][:upper], gzip[:LEVEL], "
+	  "zstd[:LEVEL], xz[:LEVEL] (stream mode)", "SPEC" },
+	{ "threads", 'T', POPT_ARG_STRING, NULL, OPT_THREADS, NULL, "N" },	/* help_defaults */
 	POPT_TABLEEND
 };
 
@@ -126,7 +128,7 @@ static void set_help(struct poptOption *t, const char *name, const char *text)
  * --help cannot say one thing and the code do another. */
 static void help_defaults(void)
 {
-	static char depth[64], size[64], progress[128];
+	static char depth[64], size[64], progress[128], threads[128];
 	char h[24];
 
 	snprintf(depth, sizeof(depth), "aio requests in flight (default %u)",
@@ -138,7 +140,11 @@ static void help_defaults(void)
 		 short_size(h, sizeof(h), PROGRESS_LARGE));
 	set_help(engine_table, "queue-depth", depth);
 	set_help(engine_table, "request-size", size);
+	snprintf(threads, sizeof(threads), "threads for the compression filters: 1..%d, 0 for the "
+		 "online CPUs (default %d); every count writes the same bytes", FILTER_THREADS_MAX,
+		 FILTER_THREADS_DEFAULT);
 	set_help(report_table, "progress", progress);
+	set_help(filter_table, "threads", threads);
 }
 
 /* Index of word in words[], or -1. */
@@ -223,6 +229,10 @@ static int take(struct options *o, int val, char *arg, struct errors *err)
 		if ((rc = size_arg("--request-size", arg, 1, 1 << 30, &n, err)) == 0)
 			o->request_size = (uint64_t)n;
 		break;
+	case OPT_THREADS:
+		if ((rc = size_arg("--threads", arg, 0, FILTER_THREADS_MAX, &n, err)) == 0)
+			o->threads = (int)n;
+		break;
 	}
 	free(arg);
 	return rc;
@@ -297,6 +307,7 @@ int options_parse(struct options *o, int argc, const char **argv, struct errors 
 	memset(o, 0, sizeof(*o));
 	o->queue_depth = ENGINE_DEFAULT_QUEUE_DEPTH;
 	o->request_size = ENGINE_DEFAULT_REQUEST_SIZE;
+	o->threads = FILTER_THREADS_DEFAULT;
 	o->progress = -1;
 	help_defaults();
 	pc = poptGetContext("aiowrite-cli", argc, argv, table, 0);
@@ -313,7 +324,8 @@ int options_parse(struct options *o, int argc, const char **argv, struct errors 
 		}
 		if (val == OPT_LINE || val == OPT_DEFINE || val == OPT_FILTER || val == 'o' ||
 		    val == 'R' || val == 'C' || val == OPT_MODE || val == OPT_SYNC ||
-		    val == OPT_REPORT || val == OPT_DEPTH || val == OPT_REQSIZE) {
+		    val == OPT_REPORT || val == OPT_DEPTH || val == OPT_REQSIZE ||
+		    val == OPT_THREADS) {
 			if (take(o, val, poptGetOptArg(pc), err) < 0)
 				return -1;
 		} else {

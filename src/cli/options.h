@@ -20,6 +20,7 @@ struct options {
 	size_t ndefine;
 	char **filter;		/* -f specs, in order */
 	size_t nfilter;
+	int threads;		/* -T: for compression filters; 0: the online CPUs */
 	char *output;		/* -o, or NULL */
 	int mode;		/* enum mode */
 	int force, patch, atomic, allow_overlap, verify, dry_run;

@@ -93,7 +93,7 @@ static int build_filters(struct run *x)
 	struct stage **link = &x->filters;
 
 	for (size_t i = 0; i < x->o.nfilter; i++) {
-		if (!(*link = filter_create(x->o.filter[i], &x->errs)))
+		if (!(*link = filter_create_threads(x->o.filter[i], x->o.threads, &x->errs)))
 			return -1;
 		link = &(*link)->next;
 	}

@@ -1,5 +1,6 @@
 /*
- * filter.h -- stream stages: the filters (xor, hex, gzip) and the sink.
+ * filter.h -- stream stages: the filters (xor, hex, gzip, zstd, xz, ...)
+ * and the sink.
  *
  * A stream is a chain of stages ending in a sink.  Every stage takes bytes
  * with io_write_callback semantics (iob_write(3)): write() returns how many
@@ -66,6 +67,16 @@ struct outbuf {
  * "hex:width=16", "hex:upper", "gzip", "gzip:9"); NULL with an error added
  * to err (naming the spec, with a suggestion for a misspelt name).  Relative @FILE paths resolve against the current directory. */
 struct stage *filter_create(const char *spec, struct errors *err);
+
+/* -T: the threads a compression filter (gzip, zstd, xz) may use, 1 to
+ * FILTER_THREADS_MAX, or 0 for the online CPUs.  The output is the same
+ * bytes for every count. */
+#define FILTER_THREADS_MAX 256
+#define FILTER_THREADS_DEFAULT 0
+
+/* filter_create() with that many threads (filter_create() itself: the
+ * default). */
+struct stage *filter_create_threads(const char *spec, int threads, struct errors *err);
 
 /* The write of stage st (st->ops->write), at most FILTER_CALL_MAX bytes a
  * call, counting st->in. */

@@ -22,12 +22,19 @@ struct stage *hex_create(const char *spec, const char *arg, struct errors *err);
 struct stage *gzip_create(const char *spec, const char *arg, struct errors *err);
 struct stage *ihex_create(const char *spec, const char *arg, struct errors *err);
 struct stage *srec_create(const char *spec, const char *arg, struct errors *err);
+/* The compression filters also get the thread count, 1..FILTER_THREADS_MAX. */
+struct stage *zstd_create(const char *spec, const char *arg, int threads, struct errors *err);
+struct stage *xz_create(const char *spec, const char *arg, int threads, struct errors *err);
 
 /* Add the error "filter 'SPEC': " followed by the formatted message.
  * Returns NULL, so a constructor can end with
  * `return filter_error(err, spec, ...);`. */
 void *filter_error(struct errors *err, const char *spec, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* The level of "NAME:LEVEL", lo..hi, or dflt without an argument; -1 with
+ * the error "level must be LO..HI" added. */
+int filter_level(const char *spec, const char *arg, int lo, int hi, int dflt, struct errors *err);
 
 
 /* Turns n input bytes into output at out; returns the output length. */

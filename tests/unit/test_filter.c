@@ -1,6 +1,7 @@
 /*
- * test_filter.c -- the stream filters (xor, hex, gzip) against independent
- * references, however the input is cut and whatever the next stage takes.
+ * test_filter.c -- the stream filters (xor, hex, gzip, zstd, xz) against
+ * independent references, however the input is cut and whatever the next
+ * stage takes.
  *
  * A capture stage stands in for the sink: it appends what it takes to a
  * growing buffer, with a temper (takes everything, 1 byte, a prime count,
@@ -12,8 +13,10 @@
  * For every input size, chunking and temper the output must equal the
  * one-shot output (whole input, take-everything sink); the one-shot output
  * itself is checked against a reference computed here (xor byte by byte,
- * hex by snprintf) or by another implementation (zlib's inflate, xxd,
- * gzip -dc), never against the code under test.
+ * hex by snprintf) or by another implementation (zlib's inflate, libzstd's
+ * and liblzma's decoders, xxd, gzip -dc, zstd -dc, xz -dc), never against
+ * the code under test.  The compression filters also give the same bytes
+ * for every thread count.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -21,8 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <lzma.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include "filter/filter.h"
 #include "filter/gzip_crc.h"
@@ -752,8 +757,9 @@ static int gunzip_all(const struct bytes *gz, struct bytes *out)
 	return r == Z_STREAM_END ? members : -1;
 }
 
-/* The one-shot output of a gzip filter with threads workers, through a
- * sink of the temper, cut by chunking. */
+/* The output of a compression filter with threads workers, through a sink
+ * of the temper, cut by chunking (gzip: gzip_create_threads, where 0 is no
+ * worker; the others: filter_create_threads). */
 static int run_threads(const char *spec, int threads, const unsigned char *in, size_t n,
 		       int chunking, int temper, struct bytes *out)
 {
@@ -764,9 +770,12 @@ static int run_threads(const char *spec, int threads, const unsigned char *in, s
 
 	memset(&ch, 0, sizeof ch);
 	memset(out, 0, sizeof *out);
-	ch.head = gzip_create_threads(spec, colon ? colon + 1 : NULL, threads, &err);
+	if (strncmp(spec, "gzip", 4) == 0)
+		ch.head = gzip_create_threads(spec, colon ? colon + 1 : NULL, threads, &err);
+	else
+		ch.head = filter_create_threads(spec, threads, &err);
 	if (!CHECK(ch.head != NULL)) {
-		fprintf(stderr, "  gzip_create_threads(\"%s\", %d): %s\n", spec, threads,
+		fprintf(stderr, "  create(\"%s\", %d threads): %s\n", spec, threads,
 			first_error(&err));
 		errors_release(&err);
 		errno = EINVAL;
@@ -902,6 +911,251 @@ static void test_gzip_blocks(const unsigned char *data)
 	free(text);
 }
 
+/* ---- zstd and xz -------------------------------------------------------- */
+
+/* The zstd output is exactly one frame, with a content checksum, that
+ * libzstd's streaming decoder turns into in[0..n). */
+static void check_unzstd(const char *spec, const struct bytes *z, const unsigned char *in,
+			 size_t n)
+{
+	static const unsigned char magic[4] = { 0x28, 0xb5, 0x2f, 0xfd };
+	ZSTD_DCtx *d = ZSTD_createDCtx();
+	ZSTD_inBuffer zin = { z->p, z->n, 0 };
+	unsigned char *plain = xmalloc(n + 1);
+	ZSTD_outBuffer zout = { plain, n + 1, 0 };
+	size_t r = 1;
+
+	if (!CHECK(d != NULL) || !CHECK(z->n >= 9)) {
+		ZSTD_freeDCtx(d);
+		free(plain);
+		return;
+	}
+	CHECK_INT(ZSTD_findFrameCompressedSize(z->p, z->n), z->n);	/* one frame */
+	CHECK_MEM(z->p, magic, sizeof magic);
+	CHECK(z->p[4] & 4);	/* the frame header's Content_Checksum_flag */
+	while (zin.pos < zin.size && r != 0 && !ZSTD_isError(r))
+		r = ZSTD_decompressStream(d, &zout, &zin);
+	if (!CHECK_INT(r, 0))
+		fprintf(stderr, "  %s over %zu bytes: libzstd says %s\n", spec, n,
+			ZSTD_isError(r) ? ZSTD_getErrorName(r) : "the frame is not complete");
+	CHECK_INT(zin.pos, z->n);
+	CHECK_INT(zout.pos, n);
+	CHECK(zout.pos == n && memcmp(plain, in, n) == 0);
+	ZSTD_freeDCtx(d);
+	free(plain);
+}
+
+/* The xz output is exactly one stream, with a CRC64 check, that liblzma's
+ * decoder turns into in[0..n). */
+static void check_unxz(const char *spec, const struct bytes *x, const unsigned char *in,
+		       size_t n)
+{
+	static const unsigned char magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
+	lzma_stream z = LZMA_STREAM_INIT;
+	unsigned char *plain = xmalloc(n + 1);
+	lzma_ret r;
+
+	if (!CHECK(x->n >= 32) || !CHECK_INT(lzma_stream_decoder(&z, UINT64_MAX, 0), LZMA_OK)) {
+		free(plain);
+		return;
+	}
+	CHECK_MEM(x->p, magic, sizeof magic);
+	CHECK(x->p[6] == 0 && x->p[7] == LZMA_CHECK_CRC64);	/* stream flags */
+	z.next_in = x->p;
+	z.avail_in = x->n;
+	z.next_out = plain;
+	z.avail_out = n + 1;
+	r = lzma_code(&z, LZMA_FINISH);
+	if (!CHECK_INT(r, LZMA_STREAM_END))
+		fprintf(stderr, "  %s over %zu bytes: liblzma says %d\n", spec, n, (int)r);
+	CHECK_INT(z.avail_in, 0);	/* one stream, ending where the output ends */
+	CHECK_INT(z.total_out, n);
+	CHECK(z.total_out == n && memcmp(plain, in, n) == 0);
+	lzma_end(&z);
+	free(plain);
+}
+
+static void check_decoded(const char *spec, const struct bytes *out, const unsigned char *in,
+			  size_t n)
+{
+	if (spec[0] == 'z')
+		check_unzstd(spec, out, in, n);
+	else
+		check_unxz(spec, out, in, n);
+}
+
+/* The zstd or xz program reads out and gives in[0..n) back. */
+static void check_tool(const char *spec, const struct bytes *out, const unsigned char *in,
+		       size_t n)
+{
+	const char *tool = spec[0] == 'z' ? "zstd" : "xz";
+	char path[4200], cmd[4400];
+	struct bytes plain = { 0 };
+
+	if (!have_tool(tool)) {
+		fprintf(stderr, "test_filter: no %s, the %s -dc check is skipped\n", tool, tool);
+		return;
+	}
+	temp_path(path, sizeof path, "out.z");
+	write_file(path, out->p, out->n);
+	snprintf(cmd, sizeof cmd, "%s -dc '%s'", tool, path);
+	if (!CHECK_INT(run_command(cmd, &plain), 0) || !CHECK(same(&plain, in, n)))
+		fprintf(stderr, "  %s over %zu bytes: %s -dc differs\n", spec, n, tool);
+	free(plain.p);
+	unlink(path);
+}
+
+/* A few cuts and sinks, for filters slow to set up (zstd:19 clears 80 MiB
+ * of tables for every frame): the same bytes as expect. */
+static void some_cuts(const char *const *specs, const unsigned char *in, size_t n,
+		      const struct bytes *expect)
+{
+	static const int cuts[][2] = { { C_1, T_EAGAIN3 }, { C_3, T_ONE }, { C_31, T_HALF } };
+	size_t i;
+
+	for (i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+		struct bytes out;
+
+		if (!CHECK_INT(run(specs, 1, in, n, cuts[i][0], cuts[i][1], &out), 0) ||
+		    !CHECK(same(&out, expect->p, expect->n)))
+			fprintf(stderr, "  %s over %zu bytes, pieces of %s, sink %s\n", specs[0], n,
+				chunking_name[cuts[i][0]], temper_name[cuts[i][1]]);
+		free(out.p);
+	}
+}
+
+/* Every level's edges and the defaults, at every size: one frame or stream
+ * that decodes to the input, the same for every cut and sink (up to 100000
+ * bytes; the top levels up to 100000 bytes, and for a few cuts); "zstd" is
+ * "zstd:3" and "xz" is "xz:6"; the programs read it; no input after
+ * finish. */
+static void test_zstd_xz(const unsigned char *data)
+{
+	static const char *const specs[] = { "zstd", "zstd:1", "zstd:19", "xz", "xz:0", "xz:9" };
+	static const char *const same_as[][2] = { { "zstd", "zstd:3" }, { "xz", "xz:6" } };
+	size_t i, s;
+
+	for (i = 0; i < sizeof specs / sizeof specs[0]; i++) {
+		const char *one[1] = { specs[i] };
+		int slow = strcmp(specs[i], "zstd:19") == 0 || strcmp(specs[i], "xz:9") == 0;
+
+		for (s = 0; s < NSIZES; s++) {
+			size_t n = sizes[s];
+			struct bytes out;
+
+			if (slow && n > 100000)
+				continue;
+			out = one_shot(one, 1, data, n);
+			check_decoded(specs[i], &out, data, n);
+			if (!slow && n <= 100000)
+				all_cuts(one, 1, data, n, &out);
+			if (slow && n == 31)
+				some_cuts(one, data, n, &out);
+			if (n == 3 || n == 100000)
+				check_tool(specs[i], &out, data, n);
+			free(out.p);
+		}
+	}
+	for (i = 0; i < 2; i++) {
+		const char *a[1] = { same_as[i][0] }, *b[1] = { same_as[i][1] };
+		struct bytes x = one_shot(a, 1, data, 100000), y = one_shot(b, 1, data, 100000);
+
+		CHECK(same(&x, y.p, y.n));
+		free(x.p);
+		free(y.p);
+	}
+	for (i = 0; i < 2; i++) {
+		const char *one[1] = { i ? "xz" : "zstd" };
+		struct chain ch;
+
+		if (chain_new(&ch, one, 1, T_ALL) == 0) {
+			CHECK_INT(stage_write(ch.head, data, 10), 10);
+			CHECK_INT(stage_finish(ch.head), 0);
+			errno = 0;
+			CHECK_INT(stage_write(ch.head, data, 10), -1);
+			CHECK_INT(errno, EINVAL);
+			CHECK_INT(stage_finish(ch.head), 0);
+			stage_destroy_chain(ch.head);
+		}
+	}
+}
+
+/* Inputs around and past libzstd's sections (2 MiB at zstd:1) and
+ * liblzma's blocks (1 MiB at xz:0), exact multiples among them, random and
+ * text-like: each decodes to its input and is the same for every thread
+ * count, every cut and every sink; gzip too, from -T 1 up. */
+static void test_compress_threads(const unsigned char *data)
+{
+	static const struct {
+		const char *spec;
+		size_t unit;	/* section or block size */
+	} cases[] = { { "zstd:1", 2 * MiB }, { "xz:0", MiB }, { "zstd", 8 * MiB } };
+	static const int threads[] = { 1, 2, 3, 4, 8 };
+	size_t big = 5 * MiB + 12345, c, s, t;
+	int r;
+	unsigned char *text = text_bytes(2 * 8 * MiB + 1, 4711u);
+
+	for (c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		const size_t u = cases[c].unit;
+		const size_t bsizes[] = { 2, u - 1, u, u + 1, 2 * u, big };
+		const char *one[1] = { cases[c].spec };
+
+		for (s = 0; s < sizeof bsizes / sizeof bsizes[0]; s++) {
+			size_t n = bsizes[s];
+			const unsigned char *in = s % 2 || n > MiB + 7 + 100 ? text : data;
+			struct bytes out = one_shot(one, 1, in, n);
+
+			check_decoded(cases[c].spec, &out, in, n);
+			for (t = 0; t < sizeof threads / sizeof threads[0]; t++) {
+				struct bytes o2;
+				int ck = (int)((t + s) % NCHUNKING), tp = (int)((t + c) % NTEMPER);
+
+				r = run_threads(cases[c].spec, threads[t], in, n, ck, tp, &o2);
+				if (!CHECK_INT(r, 0) || !CHECK(same(&o2, out.p, out.n)))
+					fprintf(stderr, "  %s over %zu bytes, %d threads, pieces "
+						"of %s, sink %s: %s\n", cases[c].spec, n,
+						threads[t], chunking_name[ck], temper_name[tp],
+						r ? strerror(errno) : "output differs");
+				free(o2.p);
+			}
+			free(out.p);
+		}
+	}
+
+	/* Every cut of a text of two sections or blocks and a bit. */
+	for (c = 0; c < 2; c++) {
+		const char *one[1] = { cases[c].spec };
+		size_t n = 2 * cases[c].unit + 12345;
+		struct bytes out = one_shot(one, 1, text, n);
+
+		all_cuts(one, 1, text, n, &out);
+		check_tool(cases[c].spec, &out, text, n);
+		free(out.p);
+	}
+
+	/* gzip, whose -T is its number of workers. */
+	for (s = 0; s < 2; s++) {
+		const char *one[1] = { s ? "gzip:1" : "gzip" };
+		struct bytes out = one_shot(one, 1, text, big);
+
+		for (t = 0; t < sizeof threads / sizeof threads[0]; t++) {
+			struct bytes o2;
+			struct errors err = { 0 };
+			struct stage *st = filter_create_threads(one[0], threads[t], &err);
+
+			CHECK(st != NULL);
+			stage_destroy_chain(st);
+			errors_release(&err);
+			r = run_threads(one[0], threads[t], text, big, C_RANDOM, T_HALF, &o2);
+			if (CHECK_INT(r, 0))
+				CHECK(same(&o2, out.p, out.n));
+			free(o2.p);
+		}
+		free(out.p);
+	}
+	free(text);
+}
+
 /* ---- a broken pipe ------------------------------------------------------ */
 
 /* EPIPE from the sink comes back as -1/EPIPE, from write when the filter
@@ -909,7 +1163,7 @@ static void test_gzip_blocks(const unsigned char *data)
  * again on every later call. */
 static void test_epipe(const unsigned char *data)
 {
-	static const char *const all[] = { "xor:5a", "hex", "gzip", "gzip:0" };
+	static const char *const all[] = { "xor:5a", "hex", "gzip", "gzip:0", "xz", "zstd" };
 	static const size_t sizes_in[] = { 10, MiB };
 	static const size_t after[] = { 0, 5 };
 	size_t i, s, a;
@@ -931,8 +1185,9 @@ static void test_epipe(const unsigned char *data)
 					fprintf(stderr, "  %s over %zu bytes, EPIPE after %zu: %d, %s\n",
 						all[i], sizes_in[s], after[a], r, strerror(errno));
 				/* Only an output larger than the first 4099 bytes
-				 * of input can break the pipe before the end. */
-				if (s == 1)
+				 * of input can break the pipe before the end (zstd
+				 * writes nothing before its first 8 MiB section). */
+				if (s == 1 && strcmp(all[i], "zstd") != 0)
 					CHECK(in_write);
 				errno = 0;
 				CHECK_INT(stage_finish(ch.head), -1);
@@ -977,8 +1232,10 @@ static void test_errors(void)
 	expect_error("Hex", "unknown filter 'Hex' (did you mean 'hex'?)");
 	expect_error("xr:5a", "unknown filter 'xr' (did you mean 'xor'?)");
 	expect_error("lzma", "unknown filter 'lzma'");
-	expect_error("", "filter '': no filter name (one of gzip, hex, ihex, srec, xor)");
-	expect_error(":5", "filter ':5': no filter name (one of gzip, hex, ihex, srec, xor)");
+	expect_error("", "filter '': no filter name (one of gzip, hex, ihex, srec, xor, "
+		     "xz, zstd)");
+	expect_error(":5", "filter ':5': no filter name (one of gzip, hex, ihex, srec, xor, "
+		     "xz, zstd)");
 
 	expect_error("xor:5", "filter 'xor:5': odd number of hex digits in the key");
 	expect_error("xor:0x123", "filter 'xor:0x123': odd number of hex digits in the key");
@@ -1083,6 +1340,42 @@ static void test_errors(void)
 	}
 }
 
+/* The levels of zstd and xz: their edges build, and name their filter; a
+ * level out of range, or not plain decimal digits, is an error naming the
+ * spec and the range. */
+static void test_level_errors(void)
+{
+	static const char *const good[] = { "zstd", "zstd:1", "zstd:19", "zstd:07", "xz",
+					     "xz:0", "xz:9" };
+	size_t i;
+
+	expect_error("zst", "unknown filter 'zst' (did you mean 'zstd'?)");
+	expect_error("lz:9", "unknown filter 'lz' (did you mean 'xz'?)");
+	expect_error("zstd:0", "filter 'zstd:0': level must be 1..19");
+	expect_error("zstd:20", "filter 'zstd:20': level must be 1..19");
+	expect_error("zstd:abc", "filter 'zstd:abc': level must be 1..19");
+	expect_error("zstd:", "filter 'zstd:': level must be 1..19");
+	expect_error("zstd:-3", "filter 'zstd:-3': level must be 1..19");
+	expect_error("zstd:3x", "filter 'zstd:3x': level must be 1..19");
+	expect_error("zstd: 3", "filter 'zstd: 3': level must be 1..19");
+	expect_error("zstd:0003", "filter 'zstd:0003': level must be 1..19");
+	expect_error("xz:10", "filter 'xz:10': level must be 0..9");
+	expect_error("xz:", "filter 'xz:': level must be 0..9");
+	expect_error("xz:e", "filter 'xz:e': level must be 0..9");
+	expect_error("xz:9e", "filter 'xz:9e': level must be 0..9");
+	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+		struct errors err = { 0 };
+		struct stage *st = filter_create(good[i], &err);
+
+		if (CHECK(st != NULL)) {
+			CHECK_STR(st->ops->name, good[i][0] == 'z' ? "zstd" : "xz");
+			stage_destroy_chain(st);
+		}
+		CHECK(err.total == 0);
+		errors_release(&err);
+	}
+}
+
 /* ---- stage.c on its own ------------------------------------------------- */
 
 static void test_outbuf(void)
@@ -1132,10 +1425,13 @@ int main(void)
 	}
 	test_outbuf();
 	test_errors();
+	test_level_errors();
 	test_xor(data);
 	test_hex(data);
 	test_gzip(data);
 	test_gzip_blocks(data);
+	test_zstd_xz(data);
+	test_compress_threads(data);
 	test_epipe(data);
 	rmdir(tmpdir);
 	free(data);
