@@ -116,7 +116,8 @@ _aiowrite_cli_in()
 }
 
 # Candidates for a filter spec: xor:HEX, xor:@FILE, hex[:width=N][:upper],
-# gzip[:LEVEL].
+# gzip[:LEVEL], zstd[:LEVEL], xz[:LEVEL], ihex[:width=N][:base=ADDR],
+# srec[:width=N][:base=ADDR].
 _aiowrite_cli_filters()
 {
 	local cur=$1
@@ -131,7 +132,8 @@ _aiowrite_cli_filters()
 	hex:upper*) _aiowrite_cli_reply "$cur" hex:upper hex:upper:width= ;;
 	*)
 		_aiowrite_cli_reply "$cur" xor: xor:@ hex hex:width= hex:upper \
-			gzip gzip:{1..9}
+			gzip gzip:{1..9} zstd zstd: xz xz: ihex ihex:width= ihex:base= \
+			srec srec:width= srec:base=
 		;;
 	esac
 }

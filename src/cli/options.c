@@ -51,7 +51,8 @@ static struct poptOption engine_table[] = {
 static struct poptOption filter_table[] = {
 	{ "filter", 'f', POPT_ARG_STRING, NULL, OPT_FILTER,
 	  "add a filter: xor:HEX, xor:@FILE, hex[:width=N][:upper], gzip[:LEVEL], "
-	  "zstd[:LEVEL], xz[:LEVEL] (stream mode)", "SPEC" },
+	  "zstd[:LEVEL], xz[:LEVEL], ihex[:width=N][:base=ADDR], srec[:width=N][:base=ADDR] "
+	  "(stream mode)", "SPEC" },
 	{ "threads", 'T', POPT_ARG_STRING, NULL, OPT_THREADS, NULL, "N" },	/* help_defaults */
 	POPT_TABLEEND
 };

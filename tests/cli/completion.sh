@@ -123,12 +123,13 @@ expect "$c --sync=" --sync=none --sync=data --sync=full
 expect "$c --sync=d" --sync=data
 expect "$c --report " text json none
 expect "$c --report=j" --report=json
-expect "$c -f " xor: xor:@ hex hex:width= hex:upper gzip gzip:{1..9}
+expect "$c -f " xor: xor:@ hex hex:width= hex:upper gzip gzip:{1..9} zstd zstd: xz xz: \
+	ihex ihex:width= ihex:base= srec srec:width= srec:base=
 expect "$c -f g" gzip gzip:{1..9}
 expect "$c --filter=g" --filter=gzip --filter=gzip:{1..9}
 expect "$c -f gzip:" gzip:{1..9}
 expect "$c -f gzip:7" gzip:7
-expect "$c -f x" xor: xor:@
+expect "$c -f x" xor: xor:@ xz xz:
 expect "$c -f xor:@" xor:@key.bin xor:@manifest.txt 'xor:@my\ file.txt' xor:@out.img xor:@somedir/ xor:@other.d/
 expect "$c -f xor:@k" xor:@key.bin
 expect "$c --filter=xor:@k" --filter=xor:@key.bin

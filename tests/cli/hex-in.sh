@@ -36,7 +36,9 @@ run 2 "$AIOWRITE" -e 'file ab.hex format=ihex base=0x08000001' -o x
 has err "^<command-line>:1:1: base=0x8000001 is above the lowest address in 'ab.hex' \(0x8000000\)"
 run 2 "$AIOWRITE" -e 'file ab.hex format=ihex skip=1' -o x
 has err "format= does not combine with skip="
-sed '3s/.$/0/' ab.hex > bad.hex
+# The third record with its last checksum digit changed (0 <-> 1).
+awk 'NR == 3 { c = substr($0, length($0)); $0 = substr($0, 1, length($0) - 1) (c == "0" ? "1" : "0") } 1' \
+	ab.hex > bad.hex
 run 2 "$AIOWRITE" -e 'data x' -e 'file bad.hex format=ihex' -o x
 has err "^<command-line>:2:1: 'bad.hex': line 3: checksum"
 run 2 "$AIOWRITE" -e 'file ab.hex format=ihex' -e 'data "x" at=0x20' -o x
