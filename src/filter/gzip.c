@@ -66,7 +66,6 @@
  * workers, or none: the output is the same.
  */
 #include "filter/filters.h"
-#include "filter/gzip_crc.h"
 #include "filter/gzip_internal.h"
 #include "util/thread.h"
 
@@ -149,7 +148,7 @@ static void gz_compress(z_stream *z, struct gz_block *b)
 	unsigned char *data = b->in + DICT;
 	int r, ok;
 
-	b->crc = gzip_crc32(0, data, b->len);
+	b->crc = (uint32_t)crc32_z(0, data, b->len);
 	b->out.head = b->out.tail = 0;
 	if (deflateReset(z) != Z_OK ||
 	    (b->dict && deflateSetDictionary(z, data - b->dict, (uInt)b->dict) != Z_OK)) {

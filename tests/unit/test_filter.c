@@ -30,7 +30,6 @@
 #include <zstd.h>
 
 #include "filter/filter.h"
-#include "filter/gzip_crc.h"
 #include "filter/gzip_internal.h"
 #include "unit.h"
 
@@ -894,20 +893,6 @@ static void test_gzip_blocks(const unsigned char *data)
 		free(out2.p);
 	}
 
-	/* gzip_crc32 is zlib's crc32, at every length and alignment. */
-	{
-		size_t n, off;
-		int bad = 0;
-
-		for (n = 0; n < 600; n++)
-			for (off = 0; off < 16; off += 5)
-				if (gzip_crc32((uint32_t)n * 2654435761u, data + off, n) !=
-				    crc32((uLong)n * 2654435761u, data + off, (uInt)n))
-					bad++;
-		CHECK_INT(bad, 0);
-		CHECK_INT(gzip_crc32(0, data, MiB + 7), crc32(0, data, (uInt)(MiB + 7)));
-		CHECK_INT(gzip_crc32(0, text, big), crc32(0, text, (uInt)big));
-	}
 	free(text);
 }
 
