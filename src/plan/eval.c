@@ -77,7 +77,7 @@ static int resolve_ref(void *ctx, const unsigned char *name, size_t n, int attr,
 			return ref_error(e, r->stage == EVAL_SIZE ? "size cannot refer to image.size"
 					 : "layout keys (at=, skip=, len=, align=, to=) cannot "
 					   "refer to image.size");
-		*v = r->p->image_len;
+		*v = fields_final_length(r);
 		return 0;
 	}
 	i = manifest_find_name(r->m, name, n);

@@ -29,6 +29,7 @@ struct resolver {
 	struct expr_pool pool;	/* reused for every expression */
 	const struct plan_opts *o;
 	struct field_state *fields; /* fields.c: per fragment, while resolving */
+	int target_fd;		/* --patch: the target, read where no fragment writes */
 };
 
 /* v's value into *out, as evaluated for fragment f (its place names the
@@ -58,5 +59,8 @@ struct cksum;
 int fields_range(struct resolver *r, struct cksum *ck, int64_t lo, int64_t hi,
 		 struct expr_error *e);
 int plan_fields(struct resolver *r);
+/* The final image's length: under --patch the target may be longer than
+ * the manifest's image (SPEC §3 invariant 3). */
+int64_t fields_final_length(struct resolver *r);
 
 #endif

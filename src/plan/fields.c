@@ -13,6 +13,8 @@
  * order, and between them the pad byte (or zero).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +25,7 @@
 #include "util/hex.h"
 #include "util/io.h"
 
-enum { TODO, BUSY, DONE, FAILED };
+enum { PENDING, BUSY, DONE, FAILED };
 
 struct field_state {
 	uint8_t state;
@@ -125,11 +127,43 @@ static int compute_inside(struct resolver *r, int64_t lo, int64_t hi, struct exp
 			return -1;
 		}
 		if (r->fields[x.frag].state == FAILED ||
-		    (r->fields[x.frag].state == TODO && compute(r, x.frag) < 0)) {
+		    (r->fields[x.frag].state == PENDING && compute(r, x.frag) < 0)) {
 			snprintf(e->msg, sizeof(e->msg), "line %u, inside this range, has an error",
 				 p->pf[x.frag].line);
 			return -1;
 		}
+	}
+	return 0;
+}
+
+/* A gap's bytes [lo, hi): the pad byte; under --patch without pad, what
+ * the target holds there (zeros past its end).  0 or an errno. */
+static int feed_gap(struct resolver *r, struct cksum *ck, int64_t lo, int64_t hi,
+		    unsigned char *buf)
+{
+	const struct plan *p = r->p;
+
+	if (p->pad_set || !r->o->patch) {
+		cksum_update_fill(ck, p->pad_set ? p->pad : 0, (uint64_t)(hi - lo));
+		return 0;
+	}
+	if (r->target_fd < 0 &&
+	    (r->target_fd = open(r->o->target_path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
+		return errno;
+	while (lo < hi) {
+		size_t k = hi - lo < (int64_t)PIECE ? (size_t)(hi - lo) : PIECE;
+		ssize_t got = pread(r->target_fd, buf, k, lo);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return errno;
+		if (got == 0) {		/* past the target's end: it grows with zeros */
+			cksum_update_fill(ck, 0, (uint64_t)(hi - lo));
+			return 0;
+		}
+		cksum_update(ck, buf, (size_t)got);
+		lo += got;
 	}
 	return 0;
 }
@@ -150,28 +184,41 @@ static int feed_range(struct resolver *r, struct cksum *ck, int64_t lo, int64_t 
 
 		if (x.at >= hi)
 			break;
-		if (x.at > pos) {	/* a gap */
-			cksum_update_fill(ck, p->pad_set ? p->pad : 0, (uint64_t)(x.at - pos));
-			pos = x.at;
-		}
+		if (x.at > pos && (err = feed_gap(r, ck, pos, x.at, buf)) != 0)
+			break;
+		pos = x.at > pos ? x.at : pos;
 		err = feed_piece(r, ck, &x, pos - x.at, end - pos, buf);
 		pos = end;
 	}
 	if (!err && pos < hi)
-		cksum_update_fill(ck, p->pad_set ? p->pad : 0, (uint64_t)(hi - pos));
+		err = feed_gap(r, ck, pos, hi, buf);
 	free(buf);
 	return err;
+}
+
+int64_t fields_final_length(struct resolver *r)
+{
+	struct stat st;
+
+	if (!r->o->patch || r->m->size_at.set)	/* `size` sets the length outright */
+		return r->p->image_len;
+	if (r->target_fd < 0)
+		r->target_fd = open(r->o->target_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (r->target_fd >= 0 && fstat(r->target_fd, &st) == 0 && st.st_size > r->p->image_len)
+		return st.st_size;
+	return r->p->image_len;
 }
 
 /* A checksum (or digest) of the image's bytes [lo, hi): *ck made and fed. */
 int fields_range(struct resolver *r, struct cksum *ck, int64_t lo, int64_t hi,
 		 struct expr_error *e)
 {
+	int64_t end = fields_final_length(r);
 	int err;
 
-	if (lo > hi || hi > r->p->image_len) {
+	if (lo > hi || hi > end) {
 		snprintf(e->msg, sizeof(e->msg), "the range %lld..%lld is not inside the image "
-			 "(0..%lld)", (long long)lo, (long long)hi, (long long)r->p->image_len);
+			 "(0..%lld)", (long long)lo, (long long)hi, (long long)end);
 		return -1;
 	}
 	if (compute_inside(r, lo, hi, e) < 0)
@@ -305,7 +352,7 @@ int plan_fields(struct resolver *r)
 	for (size_t i = 0; i < r->m->nfrag; i++) {
 		uint8_t kind = r->m->frag[i].kind;
 
-		if ((kind == FRAG_FIELD || kind == FRAG_DIGEST) && r->fields[i].state == TODO &&
+		if ((kind == FRAG_FIELD || kind == FRAG_DIGEST) && r->fields[i].state == PENDING &&
 		    compute(r, i) < 0)
 			rc = -1;
 	}

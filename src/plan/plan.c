@@ -64,13 +64,15 @@ static int has_streams(const struct plan *p)
 static int resolve(struct plan *p, const struct manifest *m, const struct plan_opts *o,
 		   struct errors *err)
 {
-	struct resolver r = { .p = p, .m = m, .err = err, .o = o };
+	struct resolver r = { .p = p, .m = m, .err = err, .o = o, .target_fd = -1 };
 	int rc = plan_place(&r);
 
 	if (rc == 0 && (rc = plan_extents(p, m, o->allow_overlap, err)) == 0 &&
 	    (rc = plan_fields(&r)) == 0)
 		rc = plan_expect(&r);
 	expr_pool_release(&r.pool);
+	if (r.target_fd >= 0)
+		close(r.target_fd);
 	return rc;
 }
 

@@ -167,7 +167,19 @@ M
 FROM_ENV=5 run 0 "$AIOWRITE" -D V=8 defs.mf -o d.img
 [ "$(xxd -p d.img)" = "08096f6e6574776f0305" ] || { xxd d.img; fail "defines"; }
 
-# 8. Mistakes, each with its place; exit 2 and no target.
+# 8. Under --patch a range reads the target where no fragment writes: a
+# header CRC stamped into an existing image covers the image's own bytes.
+randfile old 128
+cp old patched
+run 0 "$AIOWRITE" --patch -o patched -e 'u32le crc32(0..64)'
+$PY - <<'P' || fail "a CRC under --patch does not cover the target's bytes"
+import zlib
+old, new = open("old", "rb").read(), open("patched", "rb").read()
+assert new[4:] == old[4:]
+assert zlib.crc32(bytes(4) + new[4:64]) == int.from_bytes(new[0:4], "little")
+P
+
+# 9. Mistakes, each with its place; exit 2 and no target.
 bad() { # WHAT REGEX LINE...
 	_w=$1 _re=$2; shift 2
 	printf '%s\n' "$@" > bad.mf
