@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "plan/plan.h"
+#include <zlib.h>
+
 #include "unit.h"
 
 static char dir[] = "/tmp/test_plan.XXXXXX";
@@ -275,10 +277,110 @@ static void test_pieces(void)
 	manifest_release(&m);
 }
 
+/* The bytes fragment i contributes, as hex, for a computed one. */
+static const char *bytes_hex(const struct plan *p, size_t i)
+{
+	static char buf[300];
+	size_t n = p->pf[i].len < 128 ? (size_t)p->pf[i].len : 128;
+
+	for (size_t k = 0; k < n; k++)
+		snprintf(buf + 2 * k, 3, "%02x", p->pf[i].bytes[k]);
+	buf[2 * n] = '\0';
+	return buf;
+}
+
+/* The v2 resolution (SPEC §8): layout in manifest order, then size, then
+ * fields in dependency order. */
+static void test_resolve(void)
+{
+	struct manifest m;
+	struct plan p;
+	struct errors err = { 0 };
+
+	/* Layout keys see earlier lines; align= rounds after at=+; to= ends. */
+	if (CHECK_INT(plan_text(&m, &p, "data abc name=a\n"
+				"data x at=+2 align=8 name=b\n"
+				"zero to=\"b.end * 2\"\n"
+				"fill 0xee len=\"a.size\" at=+1\n", 0, &err), 0)) {
+		CHECK_INT(p.pf[1].at, 8);
+		CHECK_INT(p.pf[2].at, 9);
+		CHECK_INT(p.pf[2].len, 9);
+		CHECK_INT(p.pf[3].at, 19);
+		CHECK_INT(p.pf[3].len, 3);
+		CHECK_INT(p.image_len, 22);
+	}
+	plan_release(&p);
+	manifest_release(&m);
+	errors_release(&err);
+
+	/* size may refer to any line; fields to image.size and checksums. */
+	if (CHECK_INT(plan_text(&m, &p, "u16be image.size\n"
+				"u32le crc32(0..4)\n"
+				"data abc name=tail\n"
+				"size \"tail.end + 7\"\n", 0, &err), 0)) {
+		CHECK_INT(p.image_len, 16);
+		CHECK_STR(bytes_hex(&p, 0), "0010");
+		/* crc32 of 00 10 and its own two bytes as zero: zlib's crc32 of
+		 * 00100000 is 0x1a5e2eec -- computed independently below. */
+		{
+			unsigned char in[4] = { 0x00, 0x10, 0, 0 };
+			unsigned long want = crc32(0, in, 4);
+			char hex[9];
+
+			snprintf(hex, sizeof hex, "%02lx%02lx%02lx%02lx", want & 255, want >> 8 & 255,
+				 want >> 16 & 255, want >> 24 & 255);
+			CHECK_STR(bytes_hex(&p, 1), hex);
+		}
+	}
+	plan_release(&p);
+	manifest_release(&m);
+	errors_release(&err);
+
+	/* A field computed before another that covers it, whatever the order
+	 * of the lines; the cover's bytes are then final. */
+	if (CHECK_INT(plan_text(&m, &p, "u8 \"sum(a..b) & 0xff\"\n"
+				"u8 7 name=a\n"
+				"u8 \"a.size + 1\" name=b\n", 0, &err), 0))
+		CHECK_STR(bytes_hex(&p, 0), "09");
+	plan_release(&p);
+	manifest_release(&m);
+	errors_release(&err);
+
+	/* Mistakes: a later line in a layout key, image.size in one, a
+	 * cycle, a value too wide, a checksum in a layout key. */
+	static const struct { const char *text, *err; } bad[] = {
+		{ "data x at=y.end\ndata y name=y\n",
+		  "t:1:11: layout keys may refer only to earlier lines: 'y' is on line 2" },
+		{ "data x len=image.size\n",
+		  "t:1:12: layout keys (at=, skip=, len=, align=, to=) cannot refer to image.size" },
+		{ "data x at=6 align=4\n", "t:1:19: at=6 is not a multiple of align=4" },
+		{ "zero len=image.size\n",
+		  "t:1:10: layout keys (at=, skip=, len=, align=, to=) cannot refer to image.size" },
+		/* Both lines of a cycle are reported; the first by place: */
+		{ "u32le crc32(b) name=a\nu32le crc32(a) name=b\n",
+		  "t:1:7: line 2, inside this range, has an error" },
+		{ "u8 256\n", "t:1:4: the value does not fit in 8 bits (-2^7 .. 2^8-1); mask it "
+		  "with & to cut it on purpose" },
+		{ "data a name=a\nzero len=crc8(a)\n", "t:2:10: 'crc8' reads the image: only field "
+		  "values may use it, not layout keys or size" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int r = plan_text(&m, &p, bad[i].text, 0, &err);
+
+		CHECK(r < 0);
+		if (!CHECK_STR(first_error(&err), bad[i].err))
+			fprintf(stderr, "  for %s", bad[i].text);
+		plan_release(&p);
+		manifest_release(&m);
+		errors_release(&err);
+	}
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir))
 		return 1;
+	test_resolve();
 	test_offsets();
 	test_pieces();
 	test_overlap_errors();
