@@ -29,22 +29,23 @@ static const char *nearest_name(const struct resolver *r, const unsigned char *n
 				char *buf, size_t size)
 {
 	const struct manifest *m = r->m;
-	size_t best = SIZE_MAX;
+	size_t best = SUGGEST_FAR;
+	char word[64];
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < m->next; i++) {
-		const char *one[1];
-		char word[64];
 		const struct frag_ext *x = &m->ext[i];
+		size_t d;
 
 		if (!x->name || x->name_len >= sizeof(word))
 			continue;
 		memcpy(word, x->name, x->name_len);
 		word[x->name_len] = '\0';
-		one[0] = word;
-		if (nearest_word((const char *)name, n, one, 1, ~0u) && best == SIZE_MAX) {
+		d = suggest_distance((const char *)name, n, word);
+		/* As suggest(): a name that keeps nothing of what was typed is none. */
+		if (d < best && d < (n > x->name_len ? n : x->name_len)) {
+			best = d;
 			snprintf(buf, size, " (did you mean '%s'?)", word);
-			best = 0;
 		}
 	}
 	return buf;

@@ -7,7 +7,8 @@
 
 #include "util/suggest.h"
 
-#define FAR 3		/* further than any suggestion */
+/* SUGGEST_FAR (suggest.h): further than any suggestion */
+#define FAR SUGGEST_FAR
 #define LONGEST 32	/* longer words are never suggested */
 
 static unsigned char fold(unsigned char c)
@@ -16,7 +17,7 @@ static unsigned char fold(unsigned char c)
 }
 
 /* Levenshtein distance of a[0..n) and b, case folded; FAR when over 2. */
-static size_t distance(const char *a, size_t n, const char *b)
+size_t suggest_distance(const char *a, size_t n, const char *b)
 {
 	size_t m = strlen(b), row[LONGEST + 1], i, j;
 
@@ -54,7 +55,7 @@ const char *nearest_word(const char *s, size_t n, const char *const *words, size
 
 		if (i < 32 && !(mask & (1u << i)))
 			continue;
-		d = distance(s, n, words[i]);
+		d = suggest_distance(s, n, words[i]);
 		/* A word that keeps nothing of what was typed is no suggestion
 		 * ("\x01\xff" is two edits from "u8", and nothing like it). */
 		if (d < best && d < (n > len ? n : len)) {
