@@ -17,6 +17,7 @@
 #include "util/escape.h"
 #include "util/hex.h"
 #include "util/suggest.h"
+#include "util/units.h"
 
 #define I128_MAX ((__int128)(~(unsigned __int128)0 >> 1))
 #define I128_MIN (-I128_MAX - 1)
@@ -669,25 +670,6 @@ static int eval_error(struct expr_error *e, size_t col, const char *fmt, ...)
 	return -1;
 }
 
-/* v in decimal (48 bytes hold any). */
-static const char *dec(char *buf, __int128 v)
-{
-	unsigned __int128 u = v < 0 ? -(unsigned __int128)v : (unsigned __int128)v;
-	char tmp[48];
-	size_t n = 0, k = 0;
-
-	do {
-		tmp[n++] = (char)('0' + (int)(u % 10));
-		u /= 10;
-	} while (u);
-	if (v < 0)
-		buf[k++] = '-';
-	while (n)
-		buf[k++] = tmp[--n];
-	buf[k] = '\0';
-	return buf;
-}
-
 static int overflow(struct expr_error *e, size_t col)
 {
 	return eval_error(e, col, "value overflows 128 bits");
@@ -739,7 +721,7 @@ static int divide_or_shift(struct machine *M, uint32_t i, __int128 a, __int128 b
 	}
 	if (b < 0 || b > 63)
 		return eval_error(M->e, M->p->v[i - 1].lcol, "shift count %s is outside 0..63",
-				  dec(num, b));
+				  dec128(num, b));
 	if (x->op == OP_SHR) {	/* floor, whatever the compiler does with a < 0 */
 		*r = a < 0 ? ~(~a >> (int)b) : a >> (int)b;
 		return 0;
@@ -780,7 +762,7 @@ static int call_value(struct machine *M, uint32_t i)
 	}
 	if (b <= 0)
 		return eval_error(M->e, M->p->v[i - 1].lcol, "'align' needs a positive N, not %s",
-				  dec(num, b));
+				  dec128(num, b));
 	rem = a % b;		/* b > 0: C's remainder has a's sign */
 	if (rem <= 0) {		/* a multiple, or a < 0: toward zero is up */
 		*r = a - rem;
@@ -847,12 +829,12 @@ static int range_value(struct machine *M, uint32_t i)
 	if (rc)
 		return -1;
 	if (lo < 0)
-		return eval_error(M->e, x->lcol, "range start %s is negative", dec(a, lo));
+		return eval_error(M->e, x->lcol, "range start %s is negative", dec128(a, lo));
 	if (hi > INT64_MAX)
-		return eval_error(M->e, x->col, "range end %s is past 2^63-1", dec(b, hi));
+		return eval_error(M->e, x->col, "range end %s is past 2^63-1", dec128(b, hi));
 	if (lo > hi)
-		return eval_error(M->e, x->col, "range %s..%s ends before it starts", dec(a, lo),
-				  dec(b, hi));
+		return eval_error(M->e, x->col, "range %s..%s ends before it starts", dec128(a, lo),
+				  dec128(b, hi));
 	return push(M, lo, x->col) < 0 ? -1 : push(M, hi, x->col);
 }
 
@@ -884,15 +866,15 @@ static int crc_model(struct machine *M, uint32_t i, const __int128 *a, struct ex
 		k = v[k].first - 1;
 	}
 	if (a[0] < 1 || a[0] > 64)
-		return eval_error(M->e, col[0], "crc width %s is outside 1..64", dec(num, a[0]));
+		return eval_error(M->e, col[0], "crc width %s is outside 1..64", dec128(num, a[0]));
 	m->width = (unsigned)a[0];
 	for (int j = 1; j < 6; j++) {
 		if (wide[j] && crc_param(a[j], m->width, wide[j]) < 0)
 			return eval_error(M->e, col[j], "crc %s %s does not fit in %u bits",
-					  what[j], dec(num, a[j]), m->width);
+					  what[j], dec128(num, a[j]), m->width);
 		if (!wide[j] && a[j] != 0 && a[j] != 1)
 			return eval_error(M->e, col[j], "crc %s %s is not 0 or 1", what[j],
-					  dec(num, a[j]));
+					  dec128(num, a[j]));
 	}
 	m->refin = (uint8_t)a[3];
 	m->refout = (uint8_t)a[4];

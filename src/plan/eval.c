@@ -10,6 +10,7 @@
 #include "plan/eval.h"
 #include "util/escape.h"
 #include "util/suggest.h"
+#include "util/units.h"
 
 int eval_fail(struct resolver *r, const struct fragment *f, uint32_t col, const char *fmt, ...)
 {
@@ -140,36 +141,18 @@ int eval_range(struct resolver *r, const struct fragment *f, const struct mnum *
 	return 0;
 }
 
-static const char *i128_text(char *buf, size_t size, __int128 v)
-{
-	unsigned __int128 u = v < 0 ? -(unsigned __int128)v : (unsigned __int128)v;
-	char tmp[48];
-	size_t n = 0;
-
-	do {
-		tmp[n++] = (char)('0' + (int)(u % 10));
-		u /= 10;
-	} while (u);
-	if (v < 0)
-		tmp[n++] = '-';
-	for (size_t i = 0; i < n && i + 1 < size; i++)
-		buf[i] = tmp[n - 1 - i];
-	buf[n < size ? n : size - 1] = '\0';
-	return buf;
-}
-
 int eval_offset(struct resolver *r, const struct fragment *f, const struct mnum *v,
 		const char *what, int64_t *out)
 {
 	__int128 x;
-	char num[48];
+	char num[DEC128_BUF];
 
 	if (evaluate(r, f, v, &x) < 0)
 		return -1;
 	if (x < 0 || x > INT64_MAX)
 		return eval_fail(r, f, v->col, "%s%s is %s: an offset or length must be 0 .. "
 				 "2^63-1", what, v->expr ? " (an expression)" : "",
-				 i128_text(num, sizeof(num), x));
+				 dec128(num, x));
 	*out = (int64_t)x;
 	return 0;
 }
@@ -178,13 +161,13 @@ int eval_byte(struct resolver *r, const struct fragment *f, const struct mnum *v
 	      const char *what, uint8_t *out)
 {
 	__int128 x;
-	char num[48];
+	char num[DEC128_BUF];
 
 	if (evaluate(r, f, v, &x) < 0)
 		return -1;
 	if (x < 0 || x > 255)
 		return eval_fail(r, f, v->col, "%s out of range 0..255: %s", what,
-				 i128_text(num, sizeof(num), x));
+				 dec128(num, x));
 	*out = (uint8_t)x;
 	return 0;
 }

@@ -31,3 +31,21 @@ const char *short_size(char *buf, size_t size, uint64_t bytes)
 		snprintf(buf, size, "%llu", (unsigned long long)bytes);
 	return buf;
 }
+
+const char *dec128(char *buf, __int128 v)
+{
+	unsigned __int128 u = v < 0 ? -(unsigned __int128)v : (unsigned __int128)v;
+	char tmp[DEC128_BUF];
+	size_t n = 0, k = 0;
+
+	do {
+		tmp[n++] = (char)('0' + (int)(u % 10));
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		buf[k++] = '-';
+	while (n)
+		buf[k++] = tmp[--n];
+	buf[k] = '\0';
+	return buf;
+}

@@ -14,4 +14,9 @@ const char *human_size(char *buf, size_t size, double bytes);
  * suffix that divides it); returns buf. */
 const char *short_size(char *buf, size_t size, uint64_t bytes);
 
+/* A signed 128-bit value in decimal, into buf of DEC128_BUF bytes; returns
+ * buf (printf has no conversion for __int128). */
+#define DEC128_BUF 48
+const char *dec128(char *buf, __int128 v);
+
 #endif

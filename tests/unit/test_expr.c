@@ -8,6 +8,7 @@
 #include "unit.h"
 
 #include "manifest/expr.h"
+#include "util/units.h"
 #include "util/suggest.h"
 
 #define I128_MAX ((__int128)(~(unsigned __int128)0 >> 1))
@@ -74,24 +75,6 @@ static struct fake fake;
 static const struct expr_env env = { &fake, fake_ref, fake_checksum };
 static struct expr_pool pool;
 
-static const char *i128_text(char *buf, __int128 v)
-{
-	unsigned __int128 u = v < 0 ? -(unsigned __int128)v : (unsigned __int128)v;
-	char tmp[48];
-	size_t n = 0, k = 0;
-
-	do {
-		tmp[n++] = (char)('0' + (int)(u % 10));
-		u /= 10;
-	} while (u);
-	if (v < 0)
-		buf[k++] = '-';
-	while (n)
-		buf[k++] = tmp[--n];
-	buf[k] = '\0';
-	return buf;
-}
-
 /* s parsed at column col0 and evaluated: 0, or -1 with *e. */
 static int eval_at(const char *s, size_t col0, __int128 *v, struct expr_error *e)
 {
@@ -118,8 +101,8 @@ static void check_value(const char *s, __int128 want, int line)
 		return;
 	}
 	if (!unit_check(v == want, s, __FILE__, line))
-		fprintf(stderr, "  '%s' is %s, expected %s\n", s, i128_text(a, v),
-			i128_text(b, want));
+		fprintf(stderr, "  '%s' is %s, expected %s\n", s, dec128(a, v),
+			dec128(b, want));
 }
 
 static void check_error(const char *s, size_t col0, size_t col, const char *msg, int line)
@@ -129,7 +112,7 @@ static void check_error(const char *s, size_t col0, size_t col, const char *msg,
 	__int128 v = 0;
 
 	if (!unit_check(eval_at(s, col0, &v, &e) < 0, s, __FILE__, line)) {
-		fprintf(stderr, "  '%s' is %s, expected the error \"%s\"\n", s, i128_text(a, v),
+		fprintf(stderr, "  '%s' is %s, expected the error \"%s\"\n", s, dec128(a, v),
 			msg);
 		return;
 	}
@@ -148,7 +131,7 @@ static const char *substitute(char *out, size_t size, const char *text, const __
 	for (const char *p = text; *p && o + 48 < size; p++)
 		if (*p >= 'a' && *p <= 'h')
 			o += (size_t)snprintf(out + o, size - o, "%s",
-					      i128_text(num, vars[*p - 'a']));
+					      dec128(num, vars[*p - 'a']));
 		else
 			out[o++] = *p;
 	out[o] = '\0';

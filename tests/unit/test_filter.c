@@ -148,24 +148,6 @@ static void temp_path(char *buf, size_t size, const char *name)
 	snprintf(buf, size, "%s/%s", tmpdir, name);
 }
 
-static void write_file(const char *path, const void *p, size_t n)
-{
-	FILE *f = fopen(path, "wb");
-
-	if (!f || (n && fwrite(p, 1, n, f) != n) || fclose(f) != 0) {
-		perror(path);
-		exit(1);
-	}
-}
-
-static int have_tool(const char *name)
-{
-	char cmd[256];
-
-	snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", name);
-	return system(cmd) == 0;
-}
-
 /* The standard output of a shell command; -1 if it did not exit 0. */
 static int run_command(const char *cmd, struct bytes *out)
 {
@@ -522,7 +504,7 @@ static void test_xor(const unsigned char *data)
 		struct bytes out;
 
 		temp_path(path, sizeof path, "key.bin");
-		write_file(path, key, klen);
+		unit_write_file(path, key, klen);
 		snprintf(spec, sizeof spec, "xor:@%s", path);
 		out = one_shot(specs, 1, data, MiB + 7);
 		check_xor_ref(spec, data, MiB + 7, key, klen, &out);
@@ -592,7 +574,7 @@ static void test_hex(const unsigned char *data)
 	}
 
 	/* xxd -p, and -c 16, on the same input. */
-	if (have_tool("xxd")) {
+	if (unit_have_tool("xxd")) {
 		static const struct {
 			const char *spec, *opts;
 		} x[] = { { "hex", "-p" }, { "hex:width=16", "-p -c 16" } };
@@ -600,7 +582,7 @@ static void test_hex(const unsigned char *data)
 		size_t i, n = 100000 + 17;
 
 		temp_path(path, sizeof path, "in.bin");
-		write_file(path, data, n);
+		unit_write_file(path, data, n);
 		for (i = 0; i < 2; i++) {
 			const char *specs[1] = { x[i].spec };
 			struct bytes out = one_shot(specs, 1, data, n), ref = { 0 };
@@ -689,12 +671,12 @@ static void test_gzip(const unsigned char *data)
 		struct bytes out = one_shot(a, 1, data, MiB + 7), out6 = one_shot(b, 1, data, MiB + 7);
 
 		CHECK(same(&out, out6.p, out6.n));
-		if (have_tool("gzip")) {
+		if (unit_have_tool("gzip")) {
 			char path[4200], cmd[4400];
 			struct bytes plain = { 0 };
 
 			temp_path(path, sizeof path, "out.gz");
-			write_file(path, out.p, out.n);
+			unit_write_file(path, out.p, out.n);
 			snprintf(cmd, sizeof cmd, "gzip -dc '%s'", path);
 			CHECK_INT(run_command(cmd, &plain), 0);
 			CHECK(same(&plain, data, MiB + 7));
@@ -861,12 +843,12 @@ static void test_gzip_blocks(const unsigned char *data)
 					"stream %lu\n", big, out.n, (unsigned long)zn);
 			free(z);
 		}
-		if (have_tool("gzip")) {
+		if (unit_have_tool("gzip")) {
 			char path[4200], cmd[4400];
 			struct bytes plain = { 0 };
 
 			temp_path(path, sizeof path, "text.gz");
-			write_file(path, out.p, out.n);
+			unit_write_file(path, out.p, out.n);
 			snprintf(cmd, sizeof cmd, "gzip -dc '%s'", path);
 			CHECK_INT(run_command(cmd, &plain), 0);
 			CHECK(same(&plain, text, big));
@@ -977,12 +959,12 @@ static void check_tool(const char *spec, const struct bytes *out, const unsigned
 	char path[4200], cmd[4400];
 	struct bytes plain = { 0 };
 
-	if (!have_tool(tool)) {
+	if (!unit_have_tool(tool)) {
 		fprintf(stderr, "test_filter: no %s, the %s -dc check is skipped\n", tool, tool);
 		return;
 	}
 	temp_path(path, sizeof path, "out.z");
-	write_file(path, out->p, out->n);
+	unit_write_file(path, out->p, out->n);
 	snprintf(cmd, sizeof cmd, "%s -dc '%s'", tool, path);
 	if (!CHECK_INT(run_command(cmd, &plain), 0) || !CHECK(same(&plain, in, n)))
 		fprintf(stderr, "  %s over %zu bytes: %s -dc differs\n", spec, n, tool);
@@ -1267,9 +1249,9 @@ static void test_errors(void)
 	/* Key files, relative to the current directory. */
 	if (!CHECK(getcwd(cwd, sizeof cwd) != NULL) || !CHECK_INT(chdir(tmpdir), 0))
 		return;
-	write_file("empty", "", 0);
+	unit_write_file("empty", "", 0);
 	big = random_bytes(MiB + 1, 99);
-	write_file("big", big, MiB + 1);
+	unit_write_file("big", big, MiB + 1);
 	CHECK_INT(mkdir("dir", 0700), 0);
 	expect_error("xor:@k", "filter 'xor:@k': cannot read 'k': No such file or directory");
 	expect_error("xor:@", "filter 'xor:@': cannot read '': No such file or directory");
@@ -1281,7 +1263,7 @@ static void test_errors(void)
 		struct errors err = { 0 };
 		struct stage *st;
 
-		write_file("big", big, MiB);
+		unit_write_file("big", big, MiB);
 		st = filter_create("xor:@big", &err);
 		CHECK(st != NULL && err.total == 0);
 		stage_destroy_chain(st);

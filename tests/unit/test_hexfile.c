@@ -62,24 +62,6 @@ static void path_of(char *buf, size_t size, const char *name)
 	snprintf(buf, size, "%s/%s", tmpdir, name);
 }
 
-static void write_file(const char *path, const void *p, size_t n)
-{
-	FILE *f = fopen(path, "wb");
-
-	if (!f || (n && fwrite(p, 1, n, f) != n) || fclose(f) != 0) {
-		perror(path);
-		exit(1);
-	}
-}
-
-static int have_tool(const char *name)
-{
-	char cmd[256];
-
-	snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", name);
-	return system(cmd) == 0;
-}
-
 /* Run a shell command in tmpdir; 0 when it exited 0. */
 static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int sh(const char *fmt, ...)
@@ -122,7 +104,7 @@ static int read_text(const char *text, enum hex_format f, struct hex_image *img,
 	char path[4200];
 
 	path_of(path, sizeof path, "text");
-	write_file(path, text, strlen(text));
+	unit_write_file(path, text, strlen(text));
 	return read_path("text", f, img, e);
 }
 
@@ -563,7 +545,7 @@ static void objcopy_case(size_t len, uint64_t addr, uint32_t seed)
 	char bin[4200];
 
 	path_of(bin, sizeof bin, "in.bin");
-	write_file(bin, d, len);
+	unit_write_file(bin, d, len);
 	if (sh("objcopy -I binary -O ihex --change-addresses 0x%llx in.bin oc.hex",
 	       (unsigned long long)addr) == 0)
 		expect_runs("oc.hex", HEX_IHEX, &r, 1);
@@ -579,7 +561,7 @@ static void objcopy_case(size_t len, uint64_t addr, uint32_t seed)
 
 static void test_objcopy(void)
 {
-	if (!have_tool("objcopy")) {
+	if (!unit_have_tool("objcopy")) {
 		fprintf(stderr, "note: no objcopy (Debian package binutils): its round trips "
 				"are skipped\n");
 		return;
@@ -599,15 +581,15 @@ static void test_concatenated(void)
 	const struct run r[] = { { 0x20000, a, 3000 }, { 0x80001, b, 500 } };
 	char path[4200];
 
-	if (!have_tool("objcopy")) {
+	if (!unit_have_tool("objcopy")) {
 		free(a);
 		free(b);
 		return;
 	}
 	path_of(path, sizeof path, "a.bin");
-	write_file(path, a, 3000);
+	unit_write_file(path, a, 3000);
 	path_of(path, sizeof path, "b.bin");
-	write_file(path, b, 500);
+	unit_write_file(path, b, 500);
 	if (sh("objcopy -I binary -O ihex --change-addresses 0x20000 a.bin a.hex && "
 	       "objcopy -I binary -O ihex --change-addresses 0x80001 b.bin b.hex && "
 	       "grep -v '^:00000001FF' b.hex > ab.hex && cat a.hex >> ab.hex") == 0)
@@ -630,7 +612,7 @@ static void test_srec_cat(void)
 				    "-intel -obs=255" };
 	char path[4200];
 
-	if (!have_tool("srec_cat")) {
+	if (!unit_have_tool("srec_cat")) {
 		fprintf(stderr, "note: no srec_cat (Debian package srecord): its round trips "
 				"are skipped\n");
 		free(a);
@@ -638,9 +620,9 @@ static void test_srec_cat(void)
 		return;
 	}
 	path_of(path, sizeof path, "a.bin");
-	write_file(path, a, 1000);
+	unit_write_file(path, a, 1000);
 	path_of(path, sizeof path, "b.bin");
-	write_file(path, b, 77);
+	unit_write_file(path, b, 77);
 	for (size_t i = 0; i < sizeof out / sizeof out[0]; i++) {
 		enum hex_format f = out[i][1] == 'i' ? HEX_IHEX : HEX_SREC;
 		struct run whole = { 0xfff00, NULL, 0x100400 + 77 - 0xfff00 };
@@ -682,12 +664,12 @@ static void test_large(void)
 	const char *const fmt[] = { "ihex", "srec" };
 	char path[4200];
 
-	if (!have_tool("objcopy")) {
+	if (!unit_have_tool("objcopy")) {
 		free(d);
 		return;
 	}
 	path_of(path, sizeof path, "big.bin");
-	write_file(path, d, len);
+	unit_write_file(path, d, len);
 	for (int f = 0; f < 2; f++) {
 		struct hex_image img;
 		struct hex_error e;

@@ -74,6 +74,26 @@ static inline const char *first_error(struct errors *es)
 	return buf;
 }
 
+/* n bytes at p as the whole file path; a failure ends the test (exit 1). */
+static inline void unit_write_file(const char *path, const void *p, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+
+	if (!f || (n && fwrite(p, 1, n, f) != n) || fclose(f) != 0) {
+		perror(path);
+		exit(1);
+	}
+}
+
+/* Whether the program name is on PATH (for checks against outside tools). */
+static inline int unit_have_tool(const char *name)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", name);
+	return system(cmd) == 0;
+}
+
 static inline int unit_done(const char *name)
 {
 	fprintf(stderr, "%s: %d checks, %d failed\n", name, unit_checks, unit_failures);
