@@ -39,6 +39,9 @@ enum iob_kind {
 #define IOB_CLOSE_FD	0x2u	/* close(fd) */
 #define IOB_STREAM	0x4u	/* IOB_FILE from a pipe or device: read(2) from its
 				 * current position; off only counts bytes */
+#define IOB_KEEP	0x8u	/* IOB_ZERO whose range the target keeps as it is:
+				 * an engine that writes at offsets neither writes
+				 * nor punches it (a source hole under holes=skip) */
 
 /* 40 bytes: buf and fd share a union because a batch holds an entry per
  * fragment, and the per-fragment memory figure counts them. */
@@ -53,7 +56,7 @@ typedef struct iob_entry {
 	int64_t at;		/* target offset of the next byte */
 	uint32_t tag;		/* the caller's, from iob_place */
 	uint8_t kind;		/* enum iob_kind */
-	uint8_t flags;		/* IOB_FREE_BUF, IOB_CLOSE_FD, IOB_STREAM */
+	uint8_t flags;		/* IOB_FREE_BUF, IOB_CLOSE_FD, IOB_STREAM, IOB_KEEP */
 	uint8_t byte;		/* IOB_FILL: the byte; IOB_ZERO: 0 */
 } iob_entry;
 

@@ -221,16 +221,18 @@ static const char *fragment_message(const struct frag_outcome *f)
 	return strerror(f->err);
 }
 
-static const char *fragment_result(const struct frag_outcome *f, const struct plan *p, size_t i)
+static const char *fragment_result(const struct engine_result *r, const struct plan *p, size_t i)
 {
+	const struct frag_outcome *f = &r->frag[i];
+
 	if (f->err)
 		return errno_name(f->err);
 	if (p->pf[i].unchanged)
 		return "unchanged";
-	if (f->hole)
-		return "hole";
-	if ((int64_t)f->written < plan_visible(p, i))
+	if ((int64_t)frag_done(r, i) < plan_visible(p, i))
 		return "not written";
+	if (frag_holes(r, i) && f->written == 0)
+		return "hole";
 	if (plan_visible(p, i) < p->pf[i].len && !p->pf[i].hex)
 		return "ok (partly overridden)";
 	return "ok";
@@ -243,11 +245,11 @@ static const char *hex_offset(char *buf, size_t size, int64_t v)
 	return buf;
 }
 
-static const char *result_colour(const struct frag_outcome *f, const struct plan *p, size_t i)
+static const char *result_colour(const struct engine_result *r, const struct plan *p, size_t i)
 {
-	if (f->err)
+	if (r->frag[i].err)
 		return "\033[1;31m";		/* bold red */
-	if (!f->hole && (int64_t)f->written < plan_visible(p, i))
+	if ((int64_t)frag_done(r, i) < plan_visible(p, i))
 		return "\033[33m";		/* yellow */
 	return "\033[32m";			/* green */
 }
@@ -259,28 +261,35 @@ static void text_header(FILE *out)
 }
 
 static void text_fragment(struct report *rp, const struct plan *p, size_t i,
-			  const struct frag_outcome *f)
+			  const struct engine_result *r)
 {
 	const struct placed *pf = &p->pf[i];
-	char off[48], len[24], done[24];
+	const struct frag_outcome *f = &r->frag[i];
+	char off[48], len[24], done[24], holes[24];
 
 	snprintf(off, sizeof(off), "0x%" PRIx64 " (%" PRId64 ")", (uint64_t)pf->at, pf->at);
 	fprintf(rp->out, "%6u  %-6s  %-26s  %10s  %5u  %10s  %s%s", pf->line,
 		frag_kind_name(pf->kind), off, human_size(len, sizeof(len), (double)pf->len),
 		f->requests, human_size(done, sizeof(done), (double)f->written),
-		rp->colour ? result_colour(f, p, i) : "", fragment_result(f, p, i));
+		rp->colour ? result_colour(r, p, i) : "", fragment_result(r, p, i));
+	if (frag_holes(r, i) && f->written)
+		fprintf(rp->out, ", %s left as holes",
+			human_size(holes, sizeof(holes), (double)frag_holes(r, i)));
 	if (f->err)
 		fprintf(rp->out, ": %s", fragment_message(f));
 	fputs(rp->colour ? "\033[0m\n" : "\n", rp->out);
 }
 
 static void json_fragment(struct report *rp, const struct placed *pf,
-			  const struct frag_outcome *f)
+			  const struct engine_result *r, size_t i)
 {
+	const struct frag_outcome *f = &r->frag[i];
+
 	fprintf(rp->out,
 		"{\"type\":\"fragment\",\"line\":%u,\"kind\":\"%s\",\"offset\":%" PRId64
-		",\"length\":%" PRId64 ",\"requests\":%u,\"written\":%" PRIu64 ",",
-		pf->line, frag_kind_name(pf->kind), pf->at, pf->len, f->requests, f->written);
+		",\"length\":%" PRId64 ",\"requests\":%u,\"written\":%" PRIu64 ",\"holes\":%" PRIu64
+		",", pf->line, frag_kind_name(pf->kind), pf->at, pf->len, f->requests, f->written,
+		frag_holes(r, i));
 	json_error(rp->out, f->err, f->err ? fragment_message(f) : NULL);
 	fputs(pf->unchanged ? ",\"unchanged\":true}\n" : "}\n", rp->out);
 }
@@ -302,9 +311,9 @@ void report_fragments(struct report *rp, const struct plan *p, const struct engi
 			continue;
 		}
 		if (rp->format == REPORT_JSON)
-			json_fragment(rp, &p->pf[i], f);
+			json_fragment(rp, &p->pf[i], r, i);
 		else
-			text_fragment(rp, p, i, f);
+			text_fragment(rp, p, i, r);
 	}
 	if (hidden)
 		fprintf(rp->out, "  (%zu more fragments without failures; -v lists every one)\n",
@@ -468,6 +477,7 @@ static void json_summary(struct report *rp, const struct summary *s)
 		",\"bytes_written\":%" PRIu64 ",\"bytes_out\":%" PRIu64 ",\"seconds\":%.6f,\"exit\":%d",
 		s->engine->name, s->fragments, s->requests, s->failed, s->bytes_written, s->bytes_out,
 		s->seconds, s->exit);
+	fprintf(rp->out, ",\"holes\":%" PRIu64, s->r ? s->r->holes_total : 0);
 	if (s->dry_run)
 		fputs(",\"dry_run\":true", rp->out);
 	else if (s->engine->zero_copy && s->r)
@@ -502,6 +512,9 @@ static void text_summary(struct report *rp, const struct summary *s)
 	if (s->r && s->engine->zero_copy)
 		fprintf(rp->out, ", %" PRIu64 " bytes out, %" PRIu64 " zero-copy", s->bytes_out,
 			s->r->zero_copy);
+	if (s->r && s->r->holes_total)
+		fprintf(rp->out, ", %" PRIu64 " bytes (%s) left as holes", s->r->holes_total,
+			human_size(size, sizeof(size), (double)s->r->holes_total));
 	fprintf(rp->out, ", batch %s\n", s->batch);
 }
 

@@ -240,7 +240,7 @@ static void mark_interrupted(struct run *x)
 	for (size_t i = 0; i < x->r.nfrag; i++) {
 		struct frag_outcome *f = &x->r.frag[i];
 
-		if (!f->err && !f->hole && (int64_t)f->written < plan_visible(&x->p, i)) {
+		if (!f->err && (int64_t)frag_done(&x->r, i) < plan_visible(&x->p, i)) {
 			f->err = EINTR;
 			f->interrupted = 1;
 		}
@@ -375,6 +375,7 @@ void run_release(struct run *x)
 	target_close(&x->t);
 	plan_release(&x->p);
 	free(x->r.frag);
+	free(x->r.holes);
 	manifest_release(&x->m);
 	options_release(&x->o);
 	errors_release(&x->errs);

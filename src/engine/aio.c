@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine/engine.h"
@@ -49,6 +50,8 @@ struct slot {
 	int staged;		/* prepared, its reads not yet done */
 	int retry;		/* the rest of a short write, waiting for aio_write
 				 * to have room again */
+	uint64_t rest;		/* bytes staged after the request, past a run of
+				 * zero blocks: its next request (skip_zero_blocks) */
 };
 
 struct aio_run {
@@ -70,6 +73,9 @@ struct aio_run {
 	struct slot **group;	/* the staged slots, in request order */
 	struct tag_list tags;	/* the fragments of the request being recorded */
 	size_t direct_until;	/* entries before this one are read directly */
+	uint64_t zblock;	/* the target's block size when whole blocks of
+				 * zeros stay holes (a new regular file), else 0 */
+	uint64_t skipped;	/* image bytes left as holes, for progress */
 };
 
 /* A group of staged slots ends once its reads would take this much memory. */
@@ -103,6 +109,24 @@ static void share_out(struct aio_run *x, const struct slot *s, uint64_t span, ui
 			e++;
 			off = 0;
 		}
+	}
+}
+
+/* n bytes from the slot's start stay holes: count them to their fragments. */
+static void share_holes(struct aio_run *x, const struct slot *s, uint64_t n)
+{
+	const io_batch *b = x->b;
+	size_t e = s->e0;
+	uint64_t off = s->off0;
+
+	x->skipped += n;
+	while (n > 0 && e < b->used) {
+		uint64_t piece = b->e[e].n - off < n ? b->e[e].n - off : n;
+
+		count_holes(x->r, b->e[e].tag, piece);
+		n -= piece;
+		e++;
+		off = 0;
 	}
 }
 
@@ -209,11 +233,13 @@ static const iob_entry *next_entry(struct aio_run *x)
 		if (x->entry_done >= e->n)
 			continue;
 		if (e->kind == IOB_ZERO && x->punched != x->entry + 1) {
-			int how = x->t->holes ? 0 : punch(x, e);
+			int how = x->t->holes || (e->flags & IOB_KEEP) ? 0 : punch(x, e);
 
 			x->punched = x->entry + 1;
-			if (how == 0)
-				outcome_of(x->r, e->tag)->hole = 1;
+			if (how == 0) {
+				count_holes(x->r, e->tag, e->n);
+				x->skipped += e->n;
+			}
 			if (how <= 0)
 				continue;
 		}
@@ -285,6 +311,7 @@ static int prepare(struct aio_run *x, struct slot *s, const iob_entry *e)
 	int err = 0;
 
 	memset(&s->cb, 0, sizeof(s->cb));
+	s->rest = 0;
 	s->cb.aio_fildes = x->fd[s->req % x->nfd];
 	s->cb.aio_offset = (off_t)(e->at + (int64_t)x->entry_done);
 	s->cb.aio_sigevent.sigev_notify = SIGEV_NONE;
@@ -384,12 +411,87 @@ static unsigned stage_group(struct aio_run *x)
 	return n;
 }
 
+/* Length of the run from p on (at target offset at, n bytes) before the
+ * first whole block of zeros, or n. */
+static uint64_t until_zero_block(uint64_t zb, const unsigned char *p, int64_t at, uint64_t n)
+{
+	uint64_t i = (zb - (uint64_t)at % zb) % zb;	/* the first block boundary */
+
+	/* Each block's first word decides almost always.  Those words are cold
+	 * (the kernel's copy into the buffer bypasses the cache): fetched
+	 * ahead, their misses overlap instead of costing one after another. */
+	for (; i + zb <= n; i += zb) {
+		uint64_t w;
+
+		__builtin_prefetch(p + i + 16 * zb);
+		memcpy(&w, p + i, sizeof(w));
+		if (w == 0 && all_zero(p + i, zb))
+			return i;
+	}
+	return n;
+}
+
+/* Length of the whole blocks of zeros at p (at target offset at). */
+static uint64_t zero_blocks(uint64_t zb, const unsigned char *p, int64_t at, uint64_t n)
+{
+	uint64_t i = 0;
+
+	if ((uint64_t)at % zb)
+		return 0;
+	while (i + zb <= n && all_zero(p + i, zb))
+		i += zb;
+	return i;
+}
+
+/* Into a target that may hold holes, whole blocks of zeros are not written
+ * (SPEC §9.1): the slot's request starts past them and ends before the
+ * next such block; what follows waits in s->rest for complete().  Returns
+ * the request's length; 0 when nothing of the slot is left to write. */
+static uint64_t skip_zero_blocks(struct aio_run *x, struct slot *s)
+{
+	unsigned char *p = (unsigned char *)s->cb.aio_buf;
+	uint64_t n = s->cb.aio_nbytes + s->rest, z, run;
+
+	if (!x->zblock)
+		return n;
+	z = zero_blocks(x->zblock, p, s->cb.aio_offset, n);
+	if (z) {
+		share_holes(x, s, z);
+		advance(x, s, z);
+		p += z;
+		n -= z;
+		s->cb.aio_offset += (off_t)z;
+	}
+	run = until_zero_block(x->zblock, p, s->cb.aio_offset, n);
+	s->cb.aio_buf = p;
+	s->cb.aio_nbytes = run;
+	s->rest = n - run;
+	return run;
+}
+
+/* Go on with the slot's staged bytes after its request: the next run that
+ * is not zero blocks, as a new request.  0 when there is none. */
+static int next_run(struct aio_run *x, struct slot *s)
+{
+	uint64_t done = s->cb.aio_nbytes;
+
+	if (!s->rest)
+		return 0;
+	advance(x, s, done);
+	s->cb.aio_buf = (char *)s->cb.aio_buf + done;
+	s->cb.aio_offset += (off_t)done;
+	s->cb.aio_nbytes = 0;
+	return skip_zero_blocks(x, s) > 0;
+}
+
 /* Submit the staged slots in order; -1 when aio_write must wait (the slot
  * that could not go, and those after it, are prepared again later). */
 static int submit_group(struct aio_run *x, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
 		x->group[i]->staged = 0;
+		if (skip_zero_blocks(x, x->group[i]) == 0)
+			continue;	/* all of it stays a hole */
 		if (submit(x, x->group[i]) < 0) {
 			unprepare(x, x->group[i]);
 			while (++i < n)
@@ -450,16 +552,20 @@ static void complete(struct aio_run *x, struct slot *s)
 	s->busy = 0;
 	x->inflight--;
 	record(x, s, err, ret);
-	if (err == 0 && ret > 0 && (size_t)ret < s->cb.aio_nbytes && !*x->o->stop) {
+	if (*x->o->stop)
+		return;
+	if (err == 0 && ret > 0 && (size_t)ret < s->cb.aio_nbytes) {
 		advance(x, s, (uint64_t)ret);
 		s->cb.aio_buf = (char *)s->cb.aio_buf + ret;
 		s->cb.aio_offset += ret;
 		s->cb.aio_nbytes -= (size_t)ret;
-		s->req = ++x->nreq;
-		if (submit(x, s) < 0) {	/* no room now: fill_queue tries again */
-			s->retry = 1;
-			x->retrying++;
-		}
+	} else if (!next_run(x, s)) {
+		return;
+	}
+	s->req = ++x->nreq;
+	if (submit(x, s) < 0) {	/* no room now: fill_queue tries again */
+		s->retry = 1;
+		x->retrying++;
 	}
 }
 
@@ -525,6 +631,12 @@ static int setup(struct aio_run *x)
 	if (!x->slot || !x->wait || !x->zeros || !x->group)
 		return -1;
 	aio_init(&init);
+	if (x->t->holes) {
+		struct stat st;
+
+		x->zblock = fstat(x->t->fd, &st) == 0 && st.st_blksize > 0 ? (uint64_t)st.st_blksize
+									   : 4096;
+	}
 	x->fd[0] = x->t->fd;
 	x->nfd = 1;
 	while (x->nfd < MAX_TARGET_FDS && x->nfd < x->nslot) {
@@ -564,7 +676,8 @@ static int aio_run(io_batch *b, const struct target *t, const struct engine_opts
 		do {
 			fill_queue(&x);
 			if (o->progress)
-				o->progress(o->progress_ctx, r->bytes_written, x.inflight);
+				o->progress(o->progress_ctx, r->bytes_written + x.skipped,
+					    x.inflight);
 			if (x.inflight)
 				wait_and_collect(&x);
 		} while (x.inflight || x.retrying || (!*o->stop && next_entry(&x)));

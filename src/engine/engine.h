@@ -84,7 +84,6 @@ struct frag_outcome {
 				 * for a read error */
 	uint32_t requests;
 	int16_t err;		/* the first error (an errno), or 0 */
-	uint8_t hole:1;		/* a zero range left as a hole or punched */
 	uint8_t source_short:1;	/* err is EIO because the source ended early */
 	uint8_t verify_failed:1; /* err came from --verify */
 	uint8_t interrupted:1;	/* err is EINTR: a signal stopped the run first */
@@ -99,6 +98,13 @@ struct step_outcome {
 struct engine_result {
 	struct frag_outcome *frag; /* indexed by tag; sized by the caller */
 	size_t nfrag;
+	/* Per fragment, the bytes left unwritten as holes (zero ranges and
+	 * source holes left or punched, zero blocks not written, holes=skip):
+	 * allocated on the first, NULL while there is none, so a run without
+	 * holes pays nothing per fragment.  written + holes is what a fragment
+	 * has that is complete. */
+	uint64_t *holes;
+	uint64_t holes_total;
 	uint64_t requests;
 	uint64_t failed;	/* requests that failed (a zero range that could
 				 * not be punched counts as one) */
@@ -142,6 +148,18 @@ struct engine_ops {
 };
 
 extern const struct engine_ops engine_aio, engine_stream;
+
+/* Bytes of fragment i left as holes. */
+static inline uint64_t frag_holes(const struct engine_result *r, size_t i)
+{
+	return r->holes ? r->holes[i] : 0;
+}
+
+/* Bytes of fragment i that reached the target, or stay as holes. */
+static inline uint64_t frag_done(const struct engine_result *r, size_t i)
+{
+	return r->frag[i].written + frag_holes(r, i);
+}
 
 /* --verify: read back every entry of b (a fresh batch of the plan, without
  * gaps) from fd and compare; differences and read errors fail their

@@ -28,6 +28,14 @@ static inline struct frag_outcome *outcome_of(struct engine_result *r, uint32_t 
 	return tag < r->nfrag ? &r->frag[tag] : &none;
 }
 
+/* n bytes of the fragment tagged tag were left as holes (gaps count for
+ * none).  Should the per-fragment table not fit in memory, they count as
+ * written instead: the bytes are right either way. */
+void count_holes(struct engine_result *r, uint32_t tag, uint64_t n);
+
+/* Whether n bytes are all zero. */
+int all_zero(const unsigned char *p, size_t n);
+
 /*
  * The fragments one request carried, each once, in target order: for the
  * request hook, and so that a request counts once for each fragment even

@@ -71,3 +71,24 @@ void tag_list_release(struct tag_list *t)
 	free(t->last);
 	memset(t, 0, sizeof(*t));
 }
+
+void count_holes(struct engine_result *r, uint32_t tag, uint64_t n)
+{
+	if (tag >= r->nfrag || n == 0)
+		return;
+	if (!r->holes)
+		r->holes = calloc(r->nfrag, sizeof(*r->holes));
+	if (!r->holes) {
+		r->frag[tag].written += n;
+		return;
+	}
+	r->holes[tag] += n;
+	r->holes_total += n;
+}
+
+/* The first byte zero and every byte equal to the one before it: memcmp
+ * of the buffer against itself one byte on, at memcmp's speed. */
+int all_zero(const unsigned char *p, size_t n)
+{
+	return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
+}

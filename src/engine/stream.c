@@ -269,8 +269,8 @@ static void account(struct stream_run *x)
 		uint64_t done = x->len[i] - b->e[i].n;
 
 		image += done;
-		if (done && left_as_hole(b, i))	/* as in aio mode: nothing written */
-			outcome_of(x->r, b->e[i].tag)->hole = 1;
+		if (left_as_hole(b, i))	/* as in aio mode: nothing written */
+			count_holes(x->r, b->e[i].tag, done);
 		else
 			outcome_of(x->r, b->e[i].tag)->written += done;	/* gaps: to none */
 	}

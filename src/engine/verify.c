@@ -78,7 +78,8 @@ int engine_verify(io_batch *b, int fd, struct engine_result *r)
 		const iob_entry *e = &b->e[i];
 		struct frag_outcome *f;
 
-		if (e->tag >= r->nfrag || e->n == 0)
+		/* holes=skip: the target keeps what it had there. */
+		if (e->tag >= r->nfrag || e->n == 0 || (e->flags & IOB_KEEP))
 			continue;
 		f = &r->frag[e->tag];
 		if (f->err)

@@ -17,8 +17,8 @@
 #define KB(k) (1u << (k))
 
 const char *const key_names[NKEYS] = {
-	"align", "at", "base", "expect", "format", "len", "name", "ns", "pad", "self", "sha256",
-	"skip", "to", "v5",
+	"align", "at", "base", "expect", "format", "holes", "len", "name", "ns", "pad", "self",
+	"sha256", "skip", "to", "v5",
 };
 
 static int number_shaped(const unsigned char *s, size_t n)
@@ -223,6 +223,23 @@ static int format_value(struct parse *P, struct line_state *L, const unsigned ch
 		    suggest(s, sizeof s, (const char *)v, n, words, 2, ~0u));
 }
 
+/* holes=zero|skip (SPEC §9.1): what a source hole does to a target that
+ * keeps its old bytes -- reads as zero afterwards (the default), or is left
+ * as the target has it. */
+static int holes_value(struct parse *P, struct line_state *L, const unsigned char *v, size_t n,
+		       size_t col)
+{
+	static const char *const words[] = { "zero", "skip" };
+	char q[ESCAPE_BUF], s[64];
+
+	if (bytes_are(v, n, "zero") || bytes_are(v, n, "skip")) {
+		L->f.byte = v[0] == 's';
+		return 0;
+	}
+	return fail(P, col, "holes= is zero or skip, not '%s'%s", escape_bytes(q, v, n),
+		    suggest(s, sizeof s, (const char *)v, n, words, 2, ~0u));
+}
+
 /* Which key the token names, checked against the kind; -1 reported. */
 static int which_key(struct parse *P, struct line_state *L, const struct token *t)
 {
@@ -295,6 +312,8 @@ int key_value(struct parse *P, struct line_state *L, const struct token *t)
 		return byte_value(P, L, v, n, col, q, "self=", &L->x.self, NULL);
 	case KEY_FORMAT:
 		return format_value(P, L, v, n, col);
+	case KEY_HOLES:
+		return holes_value(P, L, v, n, col);
 	case KEY_BASE:
 		L->has_ext = 1;
 		return number_or_expr(P, v, n, col, q, &L->x.base) < 0 ? -1

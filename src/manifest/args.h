@@ -13,7 +13,7 @@ enum { LINE_OUTPUT = FRAG_DIGEST + 1, LINE_SIZE, LINE_PAD, LINE_INCLUDE, LINE_DE
 
 /* The keys, sorted by name (the suggestions list them in this order). */
 enum {
-	KEY_ALIGN, KEY_AT, KEY_BASE, KEY_EXPECT, KEY_FORMAT, KEY_LEN, KEY_NAME, KEY_NS, KEY_PAD,
+	KEY_ALIGN, KEY_AT, KEY_BASE, KEY_EXPECT, KEY_FORMAT, KEY_HOLES, KEY_LEN, KEY_NAME, KEY_NS, KEY_PAD,
 	KEY_SELF, KEY_SHA256, KEY_SKIP, KEY_TO, KEY_V5, NKEYS
 };
 extern const char *const key_names[NKEYS];

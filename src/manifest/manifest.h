@@ -40,7 +40,8 @@ struct fragment {
 	uint8_t kind;		/* enum frag_kind */
 	uint8_t at_mode;	/* enum at_mode */
 	uint8_t byte;		/* FILL: the byte; UUID: 1 for text, 0 for binary;
-				 * DATA, HEX: the pad= byte of a len= field */
+				 * DATA, HEX: the pad= byte of a len= field;
+				 * FILE: 1 for holes=skip */
 	uint8_t origin;		/* index into manifest.origin[] */
 	uint32_t ext;		/* 1 + index into manifest.ext: what a line of the
 				 * v2 grammar says beyond v1; 0 for none, so that a

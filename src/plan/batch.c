@@ -3,9 +3,63 @@
  * placed at its target offset and tagged with its fragment's index.
  * Buffers point into the manifest text and the plan; the batch owns nothing.
  */
+#include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "plan/plan.h"
+
+/* A hole of a source: zeros that are never read.  With holes=skip the
+ * entry says the target keeps its bytes there (IOB_KEEP). */
+static int add_hole(io_batch *b, uint64_t n, int keep)
+{
+	if (!iob_addzero(b, n))
+		return 0;
+	if (keep)
+		b->e[b->used - 1].flags |= IOB_KEEP;
+	return 1;
+}
+
+/* Where the data after off starts (SEEK_DATA), at most end: end when only
+ * a hole is left; off itself when the file system cannot say. */
+static int64_t next_data(int fd, int64_t off, int64_t end)
+{
+	off_t d = lseek(fd, off, SEEK_DATA);
+
+	if (d < 0)
+		return errno == ENXIO ? end : off;
+	return d < end ? d : end;
+}
+
+static int64_t next_hole(int fd, int64_t off, int64_t end)
+{
+	off_t h = lseek(fd, off, SEEK_HOLE);
+
+	return h < 0 || h > end ? end : h;
+}
+
+/* A range of a sparse source (SPEC §9.1): its data as file entries, its
+ * holes as zero entries, so that no engine reads a hole, and none writes
+ * one where the target can hold a hole. */
+static int add_sparse_range(io_batch *b, const struct source *src, int keep, int64_t off,
+			    int64_t len)
+{
+	int64_t end = off + len;
+
+	while (off < end) {
+		int64_t data = next_data(src->fd, off, end), stop;
+
+		if (data > off && !add_hole(b, (uint64_t)(data - off), keep))
+			return 0;
+		if (data == end)
+			break;
+		stop = next_hole(src->fd, data, end);
+		if (!iob_addfile(b, src->fd, (uint64_t)data, (uint64_t)(stop - data)))
+			return 0;
+		off = stop;
+	}
+	return 1;
+}
 
 static int add_extent(io_batch *b, const struct plan *p, const struct extent *x)
 {
@@ -20,9 +74,15 @@ static int add_extent(io_batch *b, const struct plan *p, const struct extent *x)
 			return iob_addstream(b, p->src[pf->src].fd, (uint64_t)x->len);
 		if (pf->src < 0)	/* spooled in memory */
 			return iob_addbuf(b, pf->bytes + x->delta, (uint64_t)x->len);
+		if (p->src[pf->src].sparse)
+			return add_sparse_range(b, &p->src[pf->src], pf->byte,
+						pf->src_off + x->delta, x->len);
 		return iob_addfile(b, p->src[pf->src].fd, (uint64_t)(pf->src_off + x->delta),
 				   (uint64_t)x->len);
 	case FRAG_FILL:
+		/* Zero bytes are a zero range: a hole where the target allows. */
+		if (pf->byte == 0)
+			return iob_addzero(b, (uint64_t)x->len);
 		return iob_addfill(b, pf->byte, (uint64_t)x->len);
 	case FRAG_ZERO:
 		return iob_addzero(b, (uint64_t)x->len);

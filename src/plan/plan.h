@@ -28,6 +28,8 @@ struct source {
 				 * once, in manifest order, into the spool */
 	uint8_t chardev;
 	uint8_t pass;		/* a stream that passes through (stream mode) */
+	uint8_t sparse;		/* a regular file with holes (fewer blocks than
+				 * its size): its ranges are mapped with SEEK_DATA */
 };
 
 /* Where each fragment came from and where it landed: everything the
@@ -48,7 +50,7 @@ struct placed {
 	uint32_t line, col;	/* the manifest line, as in struct fragment */
 	uint8_t origin;
 	uint8_t kind;		/* enum frag_kind */
-	uint8_t byte;		/* FILL: the byte */
+	uint8_t byte;		/* FILL: the byte; FILE: 1 for holes=skip */
 	uint8_t spooled:1;	/* FILE: read ahead from a stream */
 	uint8_t pass:1;		/* FILE: read from its stream while writing */
 	uint8_t unchanged:1;	/* expect=: the target holds its bytes already */

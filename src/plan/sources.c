@@ -101,6 +101,7 @@ static int check_source(struct source *src, const struct manifest *m, const stru
 		return plan_fail(err, m, f, "'%s' is the target itself", path);
 	if (S_ISREG(st.st_mode)) {
 		src->size = st.st_size;
+		src->sparse = (int64_t)st.st_blocks * 512 < st.st_size;
 	} else if (S_ISBLK(st.st_mode)) {
 		uint64_t bytes;
 
