@@ -13,8 +13,10 @@
  * a SIGBUS.
  *
  * With b->seek_zeros, a zero entry is not written: s's offset moves past it
- * (lseek SEEK_CUR), leaving a hole that reads as zeros; a caller that asks
- * for this sets the file's length afterwards if the batch ends in one.
+ * (lseek SEEK_CUR), leaving a hole that reads as zeros; so do whole blocks
+ * of zeros that a stream source's bytes (read and written, not spliced)
+ * would put into a regular file.  A caller that asks for this sets the
+ * file's length afterwards if the batch ends in one.
  *
  * Whatever the kernel accepted is consumed at once.  The call goes on until
  * the batch is empty, s would block, or an error: with bytes already out in
@@ -46,6 +48,7 @@ struct send_dest {
 	int probed;
 	int kind;	/* enum dest_kind */
 	int nonblock;
+	uint64_t blksize;	/* a regular file's block size (st_blksize) */
 	/* per path: 0 not tried yet, 1 has worked, -1 refused */
 	int cfr, splice, sendfile;
 };
@@ -63,6 +66,7 @@ static int dest_probe(struct send_dest *k)
 	k->kind = S_ISREG(st.st_mode) ? DEST_REG :
 		  S_ISFIFO(st.st_mode) ? DEST_PIPE : DEST_OTHER;
 	k->nonblock = !!(fl & O_NONBLOCK);
+	k->blksize = st.st_blksize > 0 ? (uint64_t)st.st_blksize : 4096;
 	k->probed = 1;
 	return 0;
 }
@@ -148,16 +152,90 @@ static int64_t try_sendfile(struct send_dest *k, const iob_entry *e, size_t len)
 	return path_result(r, errno, &k->sendfile, 0, e);
 }
 
+static int block_is_zero(const unsigned char *p, uint64_t n)
+{
+	return p[0] == 0 && memcmp(p, p + 1, n - 1) == 0;
+}
+
+/*
+ * With b->seek_zeros, staged bytes that would fill whole blocks of the
+ * file with zeros are not written (SPEC §9.1): the offset moves over
+ * them.  Returns how many of the len bytes at p to handle now -- a run of
+ * zero blocks, skipped here (*skipped set), or the bytes before the next
+ * one, for the caller to write -- or -errno.
+ */
+static int64_t skip_zero_blocks(struct send_dest *k, io_batch *b, const iob_entry *e,
+				const unsigned char *p, int64_t len, int *skipped)
+{
+	uint64_t bs = k->blksize, n = (uint64_t)len, i, z = 0, first;
+	off_t pos;
+
+	*skipped = 0;
+	if (!b->seek_zeros || k->kind != DEST_REG || (pos = lseek(k->fd, 0, SEEK_CUR)) < 0)
+		return len;
+	first = i = (bs - (uint64_t)pos % bs) % bs;
+	if (i == 0)
+		while (z + bs <= n && block_is_zero(p + z, bs))
+			z += bs;
+	if (z) {
+		if (lseek(k->fd, (off_t)z, SEEK_CUR) < 0)
+			return -errno;
+		b->stats.seek += z;
+		*skipped = 1;
+		return (int64_t)z;
+	}
+	for (; i + bs <= n; i += bs)
+		if (block_is_zero(p + i, bs))
+			return i ? (int64_t)i : len;
+	/* A part of a block at the end waits for the rest of it (topped up
+	 * by stage_blocks), when more is due: it may be zeros. */
+	if (e->n > n && i > first)
+		return (int64_t)i;
+	return len;
+}
+
+/* The next staged bytes of a stream for the zero-block test: fewer than a
+ * block left in the scratch buffer, while more is due, are moved to its
+ * start and topped up from the stream. */
+static int64_t stage_blocks(struct send_dest *k, io_batch *b, iob_entry *e,
+			    const unsigned char **p)
+{
+	int64_t len = iob_stage_file(b, e, p);
+	ssize_t r;
+
+	if (len <= 0 || !b->seek_zeros || k->kind != DEST_REG || !(e->flags & IOB_STREAM) ||
+	    (uint64_t)len >= k->blksize || (uint64_t)len >= e->n || b->scratch_size < 2 * k->blksize)
+		return len;
+	memmove(b->scratch, *p, (size_t)len);
+	b->scratch_off = e->off;
+	b->scratch_len = (uint64_t)len;
+	*p = b->scratch;
+	r = read_wait(e->fd, b->scratch + len,
+		      (size_t)iob_min(e->n - (uint64_t)len, b->scratch_size - (uint64_t)len));
+	if (r < 0)
+		return -errno;
+	b->scratch_len += (uint64_t)r;
+	return len + r;
+}
+
 /* The path that always works: stage in the scratch buffer, then write. */
 static int64_t send_readwrite(struct send_dest *k, io_batch *b, iob_entry *e)
 {
 	const unsigned char *p;
 	int64_t len;
 	ssize_t w;
+	int skipped;
 
-	len = iob_stage_file(b, e, &p);
+	len = stage_blocks(k, b, e, &p);
 	if (len < 0)
 		return len;
+	len = skip_zero_blocks(k, b, e, p, len, &skipped);
+	if (len < 0)
+		return len;
+	if (skipped) {
+		iob_consume(b, e, (uint64_t)len);
+		return len;
+	}
 	do {
 		w = write(k->fd, p, (size_t)len);
 	} while (w < 0 && errno == EINTR);
@@ -186,8 +264,10 @@ static int64_t send_stream(struct send_dest *k, io_batch *b, iob_entry *e, size_
 	int staged = b->scratch_fd == e->fd && e->off >= b->scratch_off &&
 		     e->off - b->scratch_off < b->scratch_len;
 
-	/* Bytes already read into the scratch buffer go first, from there. */
-	if (staged || k->splice < 0 || sfl < 0 || (sfl & O_NONBLOCK) ||
+	/* Bytes already read into the scratch buffer go first, from there;
+	 * into a file that keeps holes, bytes are looked at for zero blocks. */
+	if (staged || (b->seek_zeros && k->kind == DEST_REG) || k->splice < 0 || sfl < 0 ||
+	    (sfl & O_NONBLOCK) ||
 	    fstat(e->fd, &st) < 0 || !S_ISFIFO(st.st_mode))
 		return send_readwrite(k, b, e);
 	do {

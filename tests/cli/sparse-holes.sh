@@ -62,6 +62,13 @@ same new ref
 [ "$(jq -r 'select(.line==1) | .holes' out)" -ge $((64 * 1048576 - 131072 - 12288)) ] ||
 	fail "stream: the source's holes were written"
 
+# A stream source (a pipe) into a new file in stream mode: its bytes are
+# read, not spliced, and its zero blocks stay holes.
+n=$(stat -c %s dz)
+cat dz | run 0 "$AIOWRITE" -m stream -o piped -e 'data "ab"' -e "file - len=$n"
+{ printf ab; cat dz; } | cmp - piped || fail "stream source: bytes differ"
+[ "$(alloc piped)" -lt 65536 ] || fail "stream source: zero blocks written ($(alloc piped))"
+
 # Through a pipe every hole is zeros.
 "$AIOWRITE" -o - m --report=none | cmp - ref || fail "piped image differs"
 
