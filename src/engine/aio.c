@@ -76,6 +76,9 @@ struct aio_run {
 	uint64_t zblock;	/* the target's block size when whole blocks of
 				 * zeros stay holes (a new regular file), else 0 */
 	uint64_t skipped;	/* image bytes left as holes, for progress */
+	unsigned char *map;	/* the slots' buffers (map_buffers), */
+	size_t map_len;
+	unsigned char *bufs;	/* from a 2 MiB boundary in it */
 };
 
 /* A group of staged slots ends once its reads would take this much memory. */
@@ -181,23 +184,43 @@ static size_t slot_buffer_size(const struct aio_run *x)
 	return (x->o->request_size + 4095) & ~(uint64_t)4095;
 }
 
-/* Populated slot buffers are at most this large: beyond it, pages are
- * taken as they are touched (-b 1G for small fragments must not take 1 GiB
- * of memory a slot). */
-#define POPULATE_MAX ((size_t)4 << 20)
+/* The slots' buffers are populated when they take at most this much in
+ * all: beyond it, pages are taken as they are touched (-b 1G for small
+ * fragments must not take 1 GiB of memory a slot). */
+#define POPULATE_MAX ((size_t)64 << 20)
+#define HUGE_PAGE ((size_t)2 << 20)
 
-/* A slot's buffer is mapped with its pages in place (MAP_POPULATE): one
- * system call instead of a page fault per 4 KiB as it is first filled. */
+/*
+ * The slots' buffers: one mapping, made on the first need, in 2 MiB pages
+ * where the kernel gives them.  The zero-block test touches every 4 KiB page
+ * of a buffer right after a read into it, when the TLB has none of them:
+ * on W1 that cost 22 ms of user time in 4 KiB pages, and nothing measurable
+ * in 2 MiB ones.  With pages in place (one system call instead of a fault
+ * per page as they are first filled) when small enough.
+ */
+static int map_buffers(struct aio_run *x)
+{
+	size_t size = slot_buffer_size(x), total = size * x->nslot;
+	unsigned char *p = mmap(NULL, total + HUGE_PAGE, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (p == MAP_FAILED)
+		return -1;
+	x->map = p;
+	x->map_len = total + HUGE_PAGE;
+	x->bufs = (unsigned char *)(((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+	madvise(x->bufs, total, MADV_HUGEPAGE);		/* a hint: no error matters */
+#ifdef MADV_POPULATE_WRITE
+	if (total <= POPULATE_MAX)
+		madvise(x->bufs, total, MADV_POPULATE_WRITE);
+#endif
+	return 0;
+}
+
 static unsigned char *slot_buffer(struct aio_run *x, struct slot *s)
 {
-	if (!s->buf) {
-		size_t size = slot_buffer_size(x);
-		void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | (size <= POPULATE_MAX ? MAP_POPULATE : 0),
-			       -1, 0);
-
-		s->buf = p == MAP_FAILED ? NULL : p;
-	}
+	if (!s->buf && (x->bufs || map_buffers(x) == 0))
+		s->buf = x->bufs + (size_t)(s - x->slot) * slot_buffer_size(x);
 	return s->buf;
 }
 
@@ -653,9 +676,8 @@ static void teardown(struct aio_run *x)
 {
 	for (unsigned i = 1; i < x->nfd; i++)
 		close(x->fd[i]);
-	for (unsigned i = 0; x->slot && i < x->nslot; i++)
-		if (x->slot[i].buf)
-			munmap(x->slot[i].buf, slot_buffer_size(x));
+	if (x->map)
+		munmap(x->map, x->map_len);
 	free(x->slot);
 	free(x->wait);
 	free(x->zeros);

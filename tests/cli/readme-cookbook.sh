@@ -31,7 +31,7 @@ blocks=$(grep -c '^```sh$' cookbook.md)
 nrecipes=$(ls recipes | wc -l)
 [ "$blocks" -eq "$nrecipes" ] || fail "the Cookbook has $blocks sh blocks, $nrecipes of them marked as recipes"
 
-names="firmware disk-uuid patch chunks pipelines json-report"
+names="firmware disk-uuid patch chunks pipelines json-report sdcard"
 for name in $names; do
 	[ -s "recipes/$name.sh" ] || fail "README.md has no recipe '$name'"
 done
@@ -159,4 +159,8 @@ image.bin: 10096 bytes, 0 failed, exit 0
 EOF
 cmp -s lines.want out || { diff lines.want out; fail "json-report: jq prints other lines"; }
 [ ! -s err ] || { cat err; fail "json-report: something on standard error"; }
+
+# --- sdcard: needs file systems made for it and their tools; it is run and
+# checked (sfdisk, fsck, cmp, du) by tests/cli/sdcard-recipe.sh.
+[ -f "$TESTS_DIR/cli/sdcard-recipe.sh" ] || fail "sdcard: tests/cli/sdcard-recipe.sh is gone"
 exit 0
