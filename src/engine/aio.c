@@ -35,6 +35,7 @@
 #include "engine/engine.h"
 #include "engine/engine_internal.h"
 #include "engine/gather.h"
+#include "util/mem.h"
 
 #ifndef MAX_TARGET_FDS
 #define MAX_TARGET_FDS 4
@@ -76,9 +77,7 @@ struct aio_run {
 	uint64_t zblock;	/* the target's block size when whole blocks of
 				 * zeros stay holes (a new regular file), else 0 */
 	uint64_t skipped;	/* image bytes left as holes, for progress */
-	unsigned char *map;	/* the slots' buffers (map_buffers), */
-	size_t map_len;
-	unsigned char *bufs;	/* from a 2 MiB boundary in it */
+	struct big_buf bufs;	/* the slots' buffers (slot_buffer) */
 };
 
 /* A group of staged slots ends once its reads would take this much memory. */
@@ -188,39 +187,18 @@ static size_t slot_buffer_size(const struct aio_run *x)
  * all: beyond it, pages are taken as they are touched (-b 1G for small
  * fragments must not take 1 GiB of memory a slot). */
 #define POPULATE_MAX ((size_t)64 << 20)
-#define HUGE_PAGE ((size_t)2 << 20)
 
-/*
- * The slots' buffers: one mapping, made on the first need, in 2 MiB pages
- * where the kernel gives them.  The zero-block test touches every 4 KiB page
- * of a buffer right after a read into it, when the TLB has none of them:
- * on W1 that cost 22 ms of user time in 4 KiB pages, and nothing measurable
- * in 2 MiB ones.  With pages in place (one system call instead of a fault
- * per page as they are first filled) when small enough.
- */
-static int map_buffers(struct aio_run *x)
-{
-	size_t size = slot_buffer_size(x), total = size * x->nslot;
-	unsigned char *p = mmap(NULL, total + HUGE_PAGE, PROT_READ | PROT_WRITE,
-				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-
-	if (p == MAP_FAILED)
-		return -1;
-	x->map = p;
-	x->map_len = total + HUGE_PAGE;
-	x->bufs = (unsigned char *)(((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
-	madvise(x->bufs, total, MADV_HUGEPAGE);		/* a hint: no error matters */
-#ifdef MADV_POPULATE_WRITE
-	if (total <= POPULATE_MAX)
-		madvise(x->bufs, total, MADV_POPULATE_WRITE);
-#endif
-	return 0;
-}
-
+/* The slots' buffers: one mapping in 2 MiB pages (util/mem.h), made on the
+ * first need, with its pages in place (one system call instead of a fault
+ * per page as they are first filled) when small enough. */
 static unsigned char *slot_buffer(struct aio_run *x, struct slot *s)
 {
-	if (!s->buf && (x->bufs || map_buffers(x) == 0))
-		s->buf = x->bufs + (size_t)(s - x->slot) * slot_buffer_size(x);
+	size_t size = slot_buffer_size(x), total = size * x->nslot;
+
+	if (!x->bufs.p && big_buf_alloc(&x->bufs, total, total <= POPULATE_MAX) < 0)
+		return NULL;
+	if (!s->buf)
+		s->buf = x->bufs.p + (size_t)(s - x->slot) * size;
 	return s->buf;
 }
 
@@ -676,8 +654,7 @@ static void teardown(struct aio_run *x)
 {
 	for (unsigned i = 1; i < x->nfd; i++)
 		close(x->fd[i]);
-	if (x->map)
-		munmap(x->map, x->map_len);
+	big_buf_free(&x->bufs);
 	free(x->slot);
 	free(x->wait);
 	free(x->zeros);

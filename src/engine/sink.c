@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "engine/stream.h"
+#include "util/mem.h"
 #include "util/thread.h"
 
 #define WRITER_BUFS 4
@@ -41,6 +42,7 @@ struct writer {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;	/* a buffer was queued, written, or quit was set */
+	struct big_buf ring;	/* the buffers, in 2 MiB pages (util/mem.h) */
 	unsigned char *buf[WRITER_BUFS];
 	size_t len[WRITER_BUFS];
 	uint64_t queued, written; /* buffers handed to the writer, and done */
@@ -122,7 +124,17 @@ static void queue_fill(struct writer *w)
 		pthread_cond_wait(&w->cv, &w->mu);
 }
 
-static int64_t sink_write_async(struct sink *s, const unsigned char *buf, uint64_t n)
+static void copy_fill(void *ctx, unsigned char *dst, size_t k)
+{
+	const unsigned char **src = ctx;
+
+	memcpy(dst, *src, k);
+	*src += k;
+}
+
+/* n bytes into the writer's ring, made there by fill (a copy, or a filter's
+ * output made in place). */
+static int64_t sink_write_async(struct sink *s, uint64_t n, produce_fn fill, void *ctx)
 {
 	struct writer *w = s->w;
 	uint64_t taken = 0;
@@ -134,9 +146,9 @@ static int64_t sink_write_async(struct sink *s, const unsigned char *buf, uint64
 		size_t k = WRITER_BUF - w->fill < n - taken ? WRITER_BUF - w->fill
 							     : (size_t)(n - taken);
 
-		/* The buffer being filled is the producer's own: copy unlocked. */
+		/* The buffer being filled is the producer's own: fill unlocked. */
 		pthread_mutex_unlock(&w->mu);
-		memcpy(to, buf + taken, k);
+		fill(ctx, to, k);
 		pthread_mutex_lock(&w->mu);
 		w->fill += k;
 		taken += k;
@@ -162,8 +174,11 @@ static int64_t sink_write(struct stage *st, const void *buf, uint64_t n)
 		s->threaded = 0;
 		writer_start(s);	/* or, failing that, direct writes */
 	}
-	if (s->w)
-		return sink_write_async(s, buf, n);
+	if (s->w) {
+		const unsigned char *from = buf;
+
+		return sink_write_async(s, n, copy_fill, &from);
+	}
 	for (;;) {
 		ssize_t w = write(s->fd, buf, n > SSIZE_MAX ? SSIZE_MAX : n);
 
@@ -177,6 +192,17 @@ static int64_t sink_write(struct stage *st, const void *buf, uint64_t n)
 			return -1;
 		}
 	}
+}
+
+/* Output made in the writer's ring, once the writer runs; before that
+ * (direct writes may take less than offered, or say EAGAIN), 0. */
+static int64_t sink_produce(struct stage *st, uint64_t n, produce_fn fill, void *ctx)
+{
+	struct sink *s = (struct sink *)st;
+
+	if (!s->w || (s->stop && *s->stop))
+		return 0;
+	return sink_write_async(s, n, fill, ctx);
 }
 
 int sink_drain(struct stage *st)
@@ -220,8 +246,7 @@ static void writer_stop(struct sink *s)
 
 static void writer_free(struct writer *w)
 {
-	for (int i = 0; i < WRITER_BUFS; i++)
-		free(w->buf[i]);
+	big_buf_free(&w->ring);
 	pthread_cond_destroy(&w->cv);
 	pthread_mutex_destroy(&w->mu);
 	free(w);
@@ -241,6 +266,7 @@ static void sink_destroy(struct stage *st)
 static const struct stage_ops sink_ops = {
 	.name = "sink",
 	.write = sink_write,
+	.produce = sink_produce,
 	.finish = sink_finish,
 	.destroy = sink_destroy,
 };
@@ -254,11 +280,12 @@ static int writer_start(struct sink *s)
 		return -1;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
+	if (big_buf_alloc(&w->ring, WRITER_BUFS * WRITER_BUF, 1) < 0) {
+		writer_free(w);
+		return -1;
+	}
 	for (int i = 0; i < WRITER_BUFS; i++)
-		if (!(w->buf[i] = malloc(WRITER_BUF))) {
-			writer_free(w);
-			return -1;
-		}
+		w->buf[i] = w->ring.p + (size_t)i * WRITER_BUF;
 	s->w = w;
 	if (thread_start(&w->thread, writer_main, s) != 0) {
 		s->w = NULL;
