@@ -258,8 +258,14 @@ static void text_header(FILE *out)
 		"reqs", "written", "result");
 }
 
+/* Bytes of fragment i cloned with FICLONERANGE (0 when none were). */
+static uint64_t cloned_of(const struct engine_result *r, size_t i)
+{
+	return r->cloned && i < r->nfrag ? r->cloned[i] : 0;
+}
+
 static void text_fragment(struct report *rp, const struct plan *p, size_t i,
-			  const struct frag_outcome *f)
+			  const struct frag_outcome *f, uint64_t cloned)
 {
 	const struct placed *pf = &p->pf[i];
 	char off[48], len[24], done[24];
@@ -271,16 +277,19 @@ static void text_fragment(struct report *rp, const struct plan *p, size_t i,
 		rp->colour ? result_colour(f, p, i) : "", fragment_result(f, p, i));
 	if (f->err)
 		fprintf(rp->out, ": %s", fragment_message(f));
+	if (cloned)
+		fprintf(rp->out, ", %s cloned", human_size(done, sizeof(done), (double)cloned));
 	fputs(rp->colour ? "\033[0m\n" : "\n", rp->out);
 }
 
 static void json_fragment(struct report *rp, const struct placed *pf,
-			  const struct frag_outcome *f)
+			  const struct frag_outcome *f, uint64_t cloned)
 {
 	fprintf(rp->out,
 		"{\"type\":\"fragment\",\"line\":%u,\"kind\":\"%s\",\"offset\":%" PRId64
-		",\"length\":%" PRId64 ",\"requests\":%u,\"written\":%" PRIu64 ",",
-		pf->line, frag_kind_name(pf->kind), pf->at, pf->len, f->requests, f->written);
+		",\"length\":%" PRId64 ",\"requests\":%u,\"written\":%" PRIu64
+		",\"cloned\":%" PRIu64 ",",
+		pf->line, frag_kind_name(pf->kind), pf->at, pf->len, f->requests, f->written, cloned);
 	json_error(rp->out, f->err, f->err ? fragment_message(f) : NULL);
 	fputs(pf->unchanged ? ",\"unchanged\":true}\n" : "}\n", rp->out);
 }
@@ -302,9 +311,9 @@ void report_fragments(struct report *rp, const struct plan *p, const struct engi
 			continue;
 		}
 		if (rp->format == REPORT_JSON)
-			json_fragment(rp, &p->pf[i], f);
+			json_fragment(rp, &p->pf[i], f, cloned_of(r, i));
 		else
-			text_fragment(rp, p, i, f);
+			text_fragment(rp, p, i, f, cloned_of(r, i));
 	}
 	if (hidden)
 		fprintf(rp->out, "  (%zu more fragments without failures; -v lists every one)\n",
@@ -468,6 +477,7 @@ static void json_summary(struct report *rp, const struct summary *s)
 		",\"bytes_written\":%" PRIu64 ",\"bytes_out\":%" PRIu64 ",\"seconds\":%.6f,\"exit\":%d",
 		s->engine->name, s->fragments, s->requests, s->failed, s->bytes_written, s->bytes_out,
 		s->seconds, s->exit);
+	fprintf(rp->out, ",\"cloned\":%" PRIu64, s->r ? s->r->cloned_total : 0);
 	if (s->dry_run)
 		fputs(",\"dry_run\":true", rp->out);
 	else if (s->engine->zero_copy && s->r)
@@ -502,6 +512,8 @@ static void text_summary(struct report *rp, const struct summary *s)
 	if (s->r && s->engine->zero_copy)
 		fprintf(rp->out, ", %" PRIu64 " bytes out, %" PRIu64 " zero-copy", s->bytes_out,
 			s->r->zero_copy);
+	if (s->r && s->r->cloned_total)
+		fprintf(rp->out, ", %" PRIu64 " bytes cloned", s->r->cloned_total);
 	fprintf(rp->out, ", batch %s\n", s->batch);
 }
 
