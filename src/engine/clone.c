@@ -90,6 +90,15 @@ static int counters(struct engine_result *r)
 	return r->cloned ? 0 : -1;
 }
 
+/* A first attempt failed: no counters, as when none was made. */
+static void no_counters(struct engine_result *r)
+{
+	if (r->cloned_total)
+		return;
+	free(r->cloned);
+	r->cloned = NULL;
+}
+
 static void count(struct engine_result *r, uint32_t tag, uint64_t n)
 {
 	if (tag < r->nfrag)
@@ -121,8 +130,10 @@ int clone_range(struct cloner *c, const iob_entry *e, uint64_t done, uint64_t n,
 		c->fd = -1;
 		return -1;
 	}
-	if (ficlonerange(c, e, done, n) < 0)
+	if (ficlonerange(c, e, done, n) < 0) {
+		no_counters(r);
 		return -1;
+	}
 	count(r, e->tag, n);
 	return 0;
 }
@@ -150,10 +161,9 @@ static uint64_t stream_clone(struct cloner *c, io_batch *b, size_t i, off_t pos,
 		c->fd = -1;
 		return 0;
 	}
-	if (ficlonerange(c, &b->e[i], 0, n) < 0)
-		return 0;
-	if (lseek(c->fd, pos + (off_t)n, SEEK_SET) < 0) {
+	if (ficlonerange(c, &b->e[i], 0, n) < 0 || lseek(c->fd, pos + (off_t)n, SEEK_SET) < 0) {
 		c->fd = -1;
+		no_counters(r);
 		return 0;
 	}
 	count(r, b->e[i].tag, n);
