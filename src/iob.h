@@ -82,6 +82,8 @@ typedef struct io_batch {
 	int seek_zeros;		/* iob_send: move s's offset over IOB_ZERO entries
 				 * with lseek, leaving holes (the caller vouches
 				 * that s is a file whose bytes there read as 0) */
+	int copy_only;		/* iob_send: no copy_file_range, which may share the
+				 * source's extents (XFS, btrfs) instead of copying */
 	unsigned char *scratch;	/* staging for file ranges and fills */
 	size_t scratch_size;
 	int scratch_fd;		/* what scratch holds: fd, source offset, */

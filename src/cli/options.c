@@ -41,6 +41,8 @@ static struct poptOption engine_table[] = {
 	{ "mode", 'm', POPT_ARG_STRING, NULL, OPT_MODE,
 	  "auto (aio for a seekable target without filters, else stream), aio or stream",
 	  "auto|aio|stream" },
+	{ "no-clone", '\0', POPT_ARG_NONE, NULL, 'K',
+	  "copy file ranges; never share their extents with FICLONERANGE (XFS, btrfs)", NULL },
 	{ "queue-depth", 'j', POPT_ARG_STRING, NULL, OPT_DEPTH, NULL, "N" },	/* help_defaults */
 	{ "request-size", 'b', POPT_ARG_STRING, NULL, OPT_REQSIZE, NULL, "SIZE" },
 	{ "sync", '\0', POPT_ARG_STRING, NULL, OPT_SYNC,
@@ -246,6 +248,7 @@ static void flag(struct options *o, int val)
 	case 'P': o->patch = 1; break;
 	case 'O': o->allow_overlap = 1; break;
 	case 'A': o->atomic = 1; break;
+	case 'K': o->no_clone = 1; break;
 	case 'n': o->dry_run = 1; break;
 	case 'V': o->verify = 1; break;
 	case 'v': o->verbose = 1; break;

@@ -260,6 +260,12 @@ static void text_header(FILE *out)
 		"reqs", "written", "result");
 }
 
+/* Bytes of fragment i cloned with FICLONERANGE (0 when none were). */
+static uint64_t cloned_of(const struct engine_result *r, size_t i)
+{
+	return r->cloned && i < r->nfrag ? r->cloned[i] : 0;
+}
+
 static void text_fragment(struct report *rp, const struct plan *p, size_t i,
 			  const struct engine_result *r)
 {
@@ -275,6 +281,9 @@ static void text_fragment(struct report *rp, const struct plan *p, size_t i,
 	if (frag_holes(r, i) && f->written)
 		fprintf(rp->out, ", %s left as holes",
 			human_size(holes, sizeof(holes), (double)frag_holes(r, i)));
+	if (cloned_of(r, i))
+		fprintf(rp->out, ", %s cloned",
+			human_size(done, sizeof(done), (double)cloned_of(r, i)));
 	if (f->err)
 		fprintf(rp->out, ": %s", fragment_message(f));
 	fputs(rp->colour ? "\033[0m\n" : "\n", rp->out);
@@ -288,8 +297,8 @@ static void json_fragment(struct report *rp, const struct placed *pf,
 	fprintf(rp->out,
 		"{\"type\":\"fragment\",\"line\":%u,\"kind\":\"%s\",\"offset\":%" PRId64
 		",\"length\":%" PRId64 ",\"requests\":%u,\"written\":%" PRIu64 ",\"holes\":%" PRIu64
-		",", pf->line, frag_kind_name(pf->kind), pf->at, pf->len, f->requests, f->written,
-		frag_holes(r, i));
+		",\"cloned\":%" PRIu64 ",", pf->line, frag_kind_name(pf->kind), pf->at, pf->len,
+		f->requests, f->written, frag_holes(r, i), cloned_of(r, i));
 	json_error(rp->out, f->err, f->err ? fragment_message(f) : NULL);
 	fputs(pf->unchanged ? ",\"unchanged\":true}\n" : "}\n", rp->out);
 }
@@ -478,6 +487,7 @@ static void json_summary(struct report *rp, const struct summary *s)
 		s->engine->name, s->fragments, s->requests, s->failed, s->bytes_written, s->bytes_out,
 		s->seconds, s->exit);
 	fprintf(rp->out, ",\"holes\":%" PRIu64, s->r ? s->r->holes_total : 0);
+	fprintf(rp->out, ",\"cloned\":%" PRIu64, s->r ? s->r->cloned_total : 0);
 	if (s->dry_run)
 		fputs(",\"dry_run\":true", rp->out);
 	else if (s->engine->zero_copy && s->r)
@@ -515,6 +525,8 @@ static void text_summary(struct report *rp, const struct summary *s)
 	if (s->r && s->r->holes_total)
 		fprintf(rp->out, ", %" PRIu64 " bytes (%s) left as holes", s->r->holes_total,
 			human_size(size, sizeof(size), (double)s->r->holes_total));
+	if (s->r && s->r->cloned_total)
+		fprintf(rp->out, ", %" PRIu64 " bytes cloned", s->r->cloned_total);
 	fprintf(rp->out, ", batch %s\n", s->batch);
 }
 

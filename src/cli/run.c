@@ -210,7 +210,7 @@ static int write_image(struct run *x)
 	struct engine_opts eo = {
 		.queue_depth = x->o.queue_depth, .request_size = x->o.request_size,
 		.sync = x->o.sync, .hook = report_request, .hook_ctx = &x->rp, .stop = x->stop,
-		.filters = x->filters,
+		.filters = x->filters, .clone = !x->o.no_clone,
 	};
 	struct progress pg;
 	struct timespec t0;
@@ -376,6 +376,7 @@ void run_release(struct run *x)
 	plan_release(&x->p);
 	free(x->r.frag);
 	free(x->r.holes);
+	free(x->r.cloned);
 	manifest_release(&x->m);
 	options_release(&x->o);
 	errors_release(&x->errs);

@@ -22,6 +22,11 @@
  * replaced regular file, whose final ftruncate creates them); punched with
  * fallocate(2) in an existing file or on a block device; written as zeros
  * where the kernel cannot punch.
+ *
+ * Shared extents: before a file entry's bytes become requests, the span
+ * that clone.c can clone is cloned (synchronously, between submissions);
+ * a request never reaches into such a span, and a group of staged slots
+ * ends in front of one, as in front of a zero range.
  */
 #include <aio.h>
 #include <errno.h>
@@ -78,6 +83,7 @@ struct aio_run {
 				 * zeros stay holes (a new regular file), else 0 */
 	uint64_t skipped;	/* image bytes left as holes, for progress */
 	struct big_buf bufs;	/* the slots' buffers (slot_buffer) */
+	struct cloner clone;	/* shared extents (clone.c) */
 };
 
 /* A group of staged slots ends once its reads would take this much memory. */
@@ -223,6 +229,44 @@ static int punch(struct aio_run *x, const iob_entry *e)
 	return -1;
 }
 
+/* The bytes of entry e from done on that requests may copy: up to the
+ * span clone.c would clone, or all of them.  A span due right here that
+ * was not cloned (a signal came first) is copied. */
+static uint64_t copy_limit(const struct aio_run *x, const iob_entry *e, uint64_t done)
+{
+	uint64_t head;
+
+	if (clone_span(&x->clone, e, done, &head) && head > 0)
+		return head;
+	return e->n - done;
+}
+
+/* Clone what can be cloned of entry e from where submission stands; the
+ * bytes count as written, as a request's would. */
+static void clone_here(struct aio_run *x, const iob_entry *e)
+{
+	uint64_t head, n;
+
+	while (!*x->o->stop && (n = clone_span(&x->clone, e, x->entry_done, &head)) && !head) {
+		if (clone_range(&x->clone, e, x->entry_done, n, x->r) < 0)
+			return;
+		outcome_of(x->r, e->tag)->written += n;
+		x->r->bytes_written += n;
+		x->r->bytes_out += n;
+		x->entry_done += n;
+		if (x->o->progress)
+			x->o->progress(x->o->progress_ctx, x->r->bytes_written, x->inflight);
+	}
+}
+
+/* Whether the next bytes to submit begin a span to clone. */
+static int clone_due(const struct aio_run *x)
+{
+	uint64_t head;
+
+	return clone_span(&x->clone, &x->b->e[x->entry], x->entry_done, &head) && !head;
+}
+
 /* The next entry with bytes to submit, or NULL when the batch is done. */
 static const iob_entry *next_entry(struct aio_run *x)
 {
@@ -231,6 +275,7 @@ static const iob_entry *next_entry(struct aio_run *x)
 	for (; x->entry < b->used; x->entry++, x->entry_done = 0) {
 		const iob_entry *e = &b->e[x->entry];
 
+		clone_here(x, e);
 		if (x->entry_done >= e->n)
 			continue;
 		if (e->kind == IOB_ZERO && x->punched != x->entry + 1) {
@@ -261,12 +306,13 @@ static int defer_or_stage(struct aio_run *x, const iob_entry *e, uint64_t done, 
 
 /* Whether entry i may join a packed request that ends at target offset end:
  * it must follow without a gap and not be a zero range (next_entry decides
- * whether those are holes, punched, or written). */
+ * whether those are holes, punched, or written), nor hold a span to clone. */
 static int joins(const struct aio_run *x, size_t i, int64_t end)
 {
 	const iob_entry *e = &x->b->e[i];
+	uint64_t head;
 
-	return e->at == end && e->kind != IOB_ZERO;
+	return e->at == end && e->kind != IOB_ZERO && !clone_span(&x->clone, e, 0, &head);
 }
 
 /* Stage the current entry's next piece into the slot's buffer and, when
@@ -281,7 +327,7 @@ static uint64_t pack(struct aio_run *x, struct slot *s, int *err)
 
 	while (x->entry < b->used && used < room) {
 		const iob_entry *e = &b->e[x->entry];
-		uint64_t piece = e->n - x->entry_done;
+		uint64_t piece = copy_limit(x, e, x->entry_done);
 
 		if (used && (piece > room - used ||
 			     !joins(x, x->entry, (int64_t)s->cb.aio_offset + (int64_t)used)))
@@ -299,6 +345,8 @@ static uint64_t pack(struct aio_run *x, struct slot *s, int *err)
 		if (x->entry_done == e->n) {
 			x->entry++;
 			x->entry_done = 0;
+		} else if (clone_due(x)) {
+			break;	/* the rest of the entry begins with a clone */
 		}
 	}
 	return used;
@@ -308,7 +356,7 @@ static uint64_t pack(struct aio_run *x, struct slot *s, int *err)
  * request that failed before submission (it is then consumed and reported). */
 static int prepare(struct aio_run *x, struct slot *s, const iob_entry *e)
 {
-	uint64_t left = e->n - x->entry_done, len;
+	uint64_t left = copy_limit(x, e, x->entry_done), len;
 	int err = 0;
 
 	memset(&s->cb, 0, sizeof(s->cb));
@@ -384,7 +432,8 @@ static unsigned stage_group(struct aio_run *x)
 	unsigned n = 0;
 
 	while (x->inflight + x->retrying + n < x->nslot && !*x->o->stop) {
-		if (n && x->entry < x->b->used && x->b->e[x->entry].kind == IOB_ZERO)
+		if (n && x->entry < x->b->used && (x->b->e[x->entry].kind == IOB_ZERO ||
+						   clone_due(x)))
 			break;
 		if (!(e = next_entry(x)))
 			break;
@@ -633,6 +682,7 @@ static int setup(struct aio_run *x)
 		x->zblock = fstat(x->t->fd, &st) == 0 && st.st_blksize > 0 ? (uint64_t)st.st_blksize
 									   : 4096;
 	}
+	clone_start(&x->clone, x->t, x->o->clone);
 	x->fd[0] = x->t->fd;
 	x->nfd = 1;
 	while (x->nfd < MAX_TARGET_FDS && x->nfd < x->nslot) {

@@ -116,6 +116,12 @@ struct engine_result {
 					 * also fail their fragments) */
 	struct step_outcome commit;	/* --atomic: sync and rename */
 	uint64_t zero_copy;	/* stream: bytes moved by copy_file_range/splice/sendfile */
+	/* Bytes cloned with FICLONERANGE (SPEC §9.2), per fragment (indexed
+	 * by tag) and in all: the array is allocated on the first clone and
+	 * stays NULL when nothing was cloned, so that struct frag_outcome does
+	 * not grow.  Cloned bytes count as written too. */
+	uint64_t *cloned;
+	uint64_t cloned_total;
 	int signal;		/* the signal that stopped the run, or 0 */
 };
 
@@ -132,6 +138,8 @@ struct engine_opts {
 	void *progress_ctx;
 	struct stage *filters;	/* stream: the filter chain, or NULL; the engine
 				 * appends its sink, the caller destroys the chain */
+	int clone;		/* share the extents of file ranges where the file
+				 * system can (clone.c); 0: --no-clone, copy them */
 };
 
 /* What the engines differ in.  Each engine file defines one. */

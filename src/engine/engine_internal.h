@@ -63,4 +63,34 @@ void tag_list_release(struct tag_list *t);
  * memory, file or fill entry): 0, or an errno (EIO: a file ended). */
 int entry_bytes(const iob_entry *e, uint64_t done, unsigned char *buf, uint64_t n);
 
+/*
+ * Shared extents (SPEC §9.2, clone.c): a file entry's bytes are cloned
+ * into the target with FICLONERANGE where its source offset, its target
+ * offset and the length are multiples of the target file system's block
+ * size; the engines copy the unaligned head and tail as before.
+ */
+struct cloner {
+	int fd;			/* the target; -1 when cloning is off (not
+				 * wanted, not a regular file, or it failed) */
+	uint64_t block;		/* the target file system's block size */
+	int64_t delta;		/* the target's file offset of image offset 0 */
+};
+/* Clone into t when wanted and t is a regular file written at offsets. */
+void clone_start(struct cloner *c, const struct target *t, int wanted);
+/* The part of file entry e, from byte done on, that may be cloned: its
+ * length (0: none; at most one chunk), with *head set to the bytes before
+ * it, which are copied. */
+uint64_t clone_span(const struct cloner *c, const iob_entry *e, uint64_t done, uint64_t *head);
+/* Clone n bytes of e from byte done on (a clone_span with head 0) and
+ * count them in r->cloned.  0, or -1 when it failed: cloning is then off
+ * for the run and the bytes are to be copied. */
+int clone_range(struct cloner *c, const iob_entry *e, uint64_t done, uint64_t n,
+		struct engine_result *r);
+/* The stream engine, before iob_send: when b's next byte starts a span to
+ * clone, clone it, move the target's offset past it, consume it from b and
+ * return its length; else return 0 with *most lowered to the bytes
+ * iob_send may write before such a span. */
+uint64_t clone_stream_step(struct cloner *c, io_batch *b, struct engine_result *r,
+			   uint64_t *most);
+
 #endif

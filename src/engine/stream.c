@@ -31,6 +31,11 @@
  * reaches the polling.  A skipped gap is no request (nothing is written for
  * it) and not in bytes_written.  `pad` bytes are written, never skipped:
  * plan_batch must make them fills, or tag them, to be told from a gap.
+ *
+ * Shared extents.  Without filters, a span of a file entry that clone.c
+ * can clone is cloned before iob_send gets to it (iob_send's call is
+ * bounded to end in front of it); the span is consumed from the batch like
+ * a skipped gap, and counts as written but as no request.
  */
 #include <errno.h>
 #include <poll.h>
@@ -58,6 +63,7 @@ struct stream_run {
 	uint64_t done;		/* image bytes through so far */
 	int gaps;		/* the chain keeps gaps: the head has a skip() op */
 	uint64_t skipped;	/* gap bytes handed to stage_skip */
+	struct cloner clone;	/* shared extents (clone.c); off with filters */
 };
 
 /* Whether entry i is a gap: zeros that no fragment gives. */
@@ -195,6 +201,21 @@ static int writes_lost(struct stream_run *x)
 	return x->sink ? sink_drain(x->sink) : 0;
 }
 
+/* Clone the span the batch's next bytes begin, if they do (1), else bound
+ * iob_send's call to end in front of the next such span (0). */
+static int clone_next(struct stream_run *x)
+{
+	uint64_t most = STREAM_CALL_MAX, n = clone_stream_step(&x->clone, x->b, x->r, &most);
+
+	x->b->call_max = most;
+	if (!n)
+		return 0;
+	x->done += n;
+	if (x->o->progress)
+		x->o->progress(x->o->progress_ctx, x->done, 1);
+	return 1;
+}
+
 static void pump(struct stream_run *x)
 {
 	for (;;) {
@@ -204,6 +225,11 @@ static void pump(struct stream_run *x)
 
 		if (x->gaps && is_gap(x, first)) {
 			if (skip_gap(x, first) < 0)
+				return;
+			continue;
+		}
+		if (!x->head && clone_next(x)) {
+			if (*x->o->stop)
 				return;
 			continue;
 		}
@@ -343,6 +369,8 @@ static int stream_run(io_batch *b, const struct target *t, const struct engine_o
 	/* Bounded calls: a signal or the progress line is seen between them. */
 	b->call_max = STREAM_CALL_MAX;
 	b->seek_zeros = stream_makes_holes(t, x.head);
+	b->copy_only = !o->clone;	/* copy_file_range may share extents */
+	clone_start(&x.clone, t, o->clone && !x.head);
 	pump(&x);
 	if (!*o->stop && !x.err)
 		end_hole(&x);

@@ -299,7 +299,7 @@ static int64_t send_file(struct send_dest *k, io_batch *b, iob_entry *e, uint64_
 	if (e->flags & IOB_STREAM)
 		return send_stream(k, b, e, len);
 	r = IOB_REFUSED;
-	if (k->kind == DEST_REG && k->cfr >= 0) {
+	if (k->kind == DEST_REG && k->cfr >= 0 && !b->copy_only) {
 		r = try_copy_file_range(k, e, len);
 		counter = &b->stats.copy_file_range;
 	}
