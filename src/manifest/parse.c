@@ -40,8 +40,8 @@ const struct kind_row kinds[] = {
 	{ "data", FRAG_DATA, 0, ANY_FRAGMENT | KB(KEY_SHA256) | KB(KEY_LEN) | KB(KEY_PAD), "string" },
 	{ "define", LINE_DEFINE, 0, 0, NULL },
 	{ "file", FRAG_FILE, 0,
-	  ANY_FRAGMENT | KB(KEY_SHA256) | KB(KEY_LEN) | KB(KEY_SKIP) | KB(KEY_FORMAT) | KB(KEY_BASE),
-	  "path" },
+	  ANY_FRAGMENT | KB(KEY_SHA256) | KB(KEY_LEN) | KB(KEY_SKIP) | KB(KEY_FORMAT) | KB(KEY_BASE) |
+	  KB(KEY_DECODE), "path" },
 	{ "fill", FRAG_FILL, 0, ANY_FRAGMENT | KB(KEY_SHA256) | KB(KEY_LEN) | KB(KEY_TO),
 	  "byte value" },
 	{ "hex", FRAG_HEX, 0, ANY_FRAGMENT | KB(KEY_SHA256) | KB(KEY_LEN) | KB(KEY_PAD), NULL },
