@@ -248,21 +248,23 @@ static void mark_interrupted(struct run *x)
 	}
 }
 
-/* Decoded sources (SPEC §9.3): stop their threads once the batch is read;
- * a fragment whose stream came up short because its decoder found the
- * data corrupt or truncated failed with that (EBADMSG), not as a short
- * source. */
+/* Decoded sources (SPEC §9.3): stop their threads once the batch is read.
+ * A fragment whose decoder found the data corrupt or truncated failed with
+ * that (EBADMSG): its stream came up short (not a short source, then), or
+ * a checksum at the end of the data showed the damage after its bytes went
+ * through (a failure of its own, then). */
 static void end_decoding(struct run *x)
 {
 	plan_decode_stop(&x->p);
 	for (size_t i = 0; i < x->r.nfrag; i++) {
 		struct frag_outcome *f = &x->r.frag[i];
-		int err = f->err == EIO && f->source_short ? plan_decode_error(&x->p, i) : 0;
+		int err = plan_decode_error(&x->p, i);
 
-		if (err) {
-			f->err = (int16_t)err;
-			f->source_short = 0;
-		}
+		if (!err || (f->err && !(f->err == EIO && f->source_short)))
+			continue;
+		x->r.failed += f->err == 0;
+		f->err = (int16_t)err;
+		f->source_short = 0;
 	}
 }
 
