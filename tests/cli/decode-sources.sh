@@ -65,6 +65,20 @@ run 0 "$AIOWRITE" -m stream -o img.out -e 'file img.zst decode=zstd skip=100 len
 { cut img.xz 1000000 1000; cut img.zst 100 1000; } > want
 same img.out want
 
+# Edge sizes: 0, 1, 2 and 3 decoded bytes, between two other fragments.
+for n in 0 1 2 3; do
+	head -c "$n" r1 > "e$n"
+	gzip -c "e$n" > "e$n.gz"
+	xz -c "e$n" > "e$n.xz"
+	zstd -q -c "e$n" > "e$n.zst"
+	{ printf '<'; cat "e$n"; printf '>'; } > want
+	for src in "e$n.gz" "e$n.xz" "e$n.zst"; do
+		rm -f img.out
+		run 0 "$AIOWRITE" -o img.out -e 'data "<"' -e "file $src decode=auto" -e 'data ">"'
+		same img.out want
+	done
+done
+
 # A file with no known magic is taken as it is by auto, and decode= with
 # --allow-overlap: the later line wins inside a decoded fragment.
 rm -f img.out
