@@ -23,8 +23,8 @@ head -c 1200000 img | zstd -q -c > multi.zst
 tail -c +1200001 img | zstd -q -c --no-content-size >> multi.zst
 xz -l img.xz | awk 'NR == 2 { if ($2 < 2) exit 1 }' || fail "img.xz has one block"
 
-# cut FILE SKIP LEN: decoded bytes SKIP.. of FILE, by the format's own tool.
-cut() {
+# slice FILE SKIP LEN: decoded bytes SKIP.. of FILE, by the format's own tool.
+slice() {
 	case $1 in
 	*.gz) gzip -dc "$1" ;; *.xz) xz -dc "$1" ;; *.zst) zstd -q -dc "$1" ;; *) cat "$1" ;;
 	esac | dd bs=64K skip="$2" count="$3" iflag=fullblock,skip_bytes,count_bytes status=none
@@ -51,18 +51,18 @@ for src in img.gz img.xz img.zst multi.gz multi.zst; do
 	run 0 "$AIOWRITE" --verify -o img.out -e "file $src decode=auto skip=999990 len=20" \
 		-e "file $src decode=auto skip=5 len=1048600 at=4K" \
 		-e "file $src decode=auto skip=2748577 at=2M"
-	cut "$src" 999990 20 > want
+	slice "$src" 999990 20 > want
 	head -c $((4096 - 20)) /dev/zero >> want
-	cut "$src" 5 1048600 >> want
+	slice "$src" 5 1048600 >> want
 	head -c $((2097152 - 4096 - 1048600)) /dev/zero >> want
-	cut "$src" 2748577 10000000 >> want
+	slice "$src" 2748577 10000000 >> want
 	same img.out want
 done
 # The same in stream mode, where a stream of a later line is read first.
 rm -f img.out
 run 0 "$AIOWRITE" -m stream -o img.out -e 'file img.zst decode=zstd skip=100 len=1000 at=1000' \
 	-e 'file img.xz decode=xz skip=1000000 len=1000 at=0'
-{ cut img.xz 1000000 1000; cut img.zst 100 1000; } > want
+{ slice img.xz 1000000 1000; slice img.zst 100 1000; } > want
 same img.out want
 
 # Edge sizes: 0, 1, 2 and 3 decoded bytes, between two other fragments.
@@ -105,8 +105,20 @@ has err "^jail/m:2:1: .*confin"
 printf 'file img.zst decode=zstd skip=7 len=9\n' > jail/m
 rm -f img.out
 run 0 "$AIOWRITE" --confine=jail jail/m -o img.out
-cut img 7 9 > want
+slice img 7 9 > want
 same img.out want
+
+# sha256= and a field's crc32 over decoded bytes; the CRC is the one in
+# the trailer of gzip's member of the same 64 bytes.
+head -c 64 img > h64
+gzip -c h64 | tail -c 8 | head -c 4 > crc
+sum=$(sha256sum h64 | cut -d ' ' -f 1)
+rm -f img.out
+run 0 "$AIOWRITE" -o img.out -e 'u32le crc32(z)' -e "file img.xz decode=xz len=64 name=z sha256=$sum"
+{ cat crc h64; } > want
+same img.out want
+run 2 "$AIOWRITE" -o x -e "file img.zst decode=zstd len=65 sha256=$sum"
+has err "^<command-line>:1:1: sha256 mismatch"
 
 # Refused before anything is written: a truncated or corrupt file found by
 # the plan (the zstd frames, the xz index, the gzip pass), each naming its
