@@ -209,6 +209,8 @@ static const char *fragment_message(const struct frag_outcome *f)
 
 	if (f->err == EIO && f->source_short)
 		return "source ended before its length";
+	if (f->err == EBADMSG)
+		return "the compressed source is corrupt or truncated";
 	if (f->verify_failed && f->mismatch_at >= 0) {
 		snprintf(buf, sizeof(buf), "verify: the target holds other bytes, first at 0x%llx",
 			 (unsigned long long)f->mismatch_at);

@@ -16,6 +16,7 @@
 
 #include "cli/progress.h"
 #include "cli/run.h"
+#include "plan/decode.h"
 
 /* Every line of the manifest; the lines with errors are reported and left
  * out, so that the plan can still check the sources of the others. */
@@ -247,6 +248,26 @@ static void mark_interrupted(struct run *x)
 	}
 }
 
+/* Decoded sources (SPEC §9.3): stop their threads once the batch is read.
+ * A fragment whose decoder found the data corrupt or truncated failed with
+ * that (EBADMSG): its stream came up short (not a short source, then), or
+ * a checksum at the end of the data showed the damage after its bytes went
+ * through (a failure of its own, then). */
+static void end_decoding(struct run *x)
+{
+	plan_decode_stop(&x->p);
+	for (size_t i = 0; i < x->r.nfrag; i++) {
+		struct frag_outcome *f = &x->r.frag[i];
+		int err = plan_decode_error(&x->p, i);
+
+		if (!err || (f->err && !(f->err == EIO && f->source_short)))
+			continue;
+		x->r.failed += f->err == 0;
+		f->err = (int16_t)err;
+		f->source_short = 0;
+	}
+}
+
 /* --verify: a fresh batch of the plan, read back through a descriptor of
  * our own (the target's may be write-only). */
 static int verify_image(struct run *x)
@@ -274,6 +295,7 @@ static int verify_image(struct run *x)
 		close(fd);
 	}
 	iob_free(b);
+	plan_decode_stop(&x->p);
 	return rc;
 }
 
@@ -359,6 +381,7 @@ int run(struct run *x)
 		return dry_run(x);
 	if (open_target(x) < 0 || make_batch(x) < 0 || write_image(x) < 0)
 		return complain(&x->errs);
+	end_decoding(x);
 	mark_interrupted(x);
 	if (verify_image(x) < 0)
 		return complain(&x->errs);

@@ -304,15 +304,27 @@ static int defer_or_stage(struct aio_run *x, const iob_entry *e, uint64_t done, 
 	return entry_bytes(e, done, buf, n);
 }
 
+/* A stream entry (a pipe: a decoded source, SPEC §9.3): its bytes can be
+ * read only once, so a slot that holds them is never prepared again: it
+ * is a request of its own, in a group of its own, with no gathered reads
+ * that could fail the group, and it waits for room rather than being put
+ * back (submit_group). */
+static int is_stream(const iob_entry *e)
+{
+	return e->kind == IOB_FILE && (e->flags & IOB_STREAM);
+}
+
 /* Whether entry i may join a packed request that ends at target offset end:
  * it must follow without a gap and not be a zero range (next_entry decides
- * whether those are holes, punched, or written), nor hold a span to clone. */
+ * whether those are holes, punched, or written), nor a stream, nor hold a
+ * span to clone. */
 static int joins(const struct aio_run *x, size_t i, int64_t end)
 {
 	const iob_entry *e = &x->b->e[i];
 	uint64_t head;
 
-	return e->at == end && e->kind != IOB_ZERO && !clone_span(&x->clone, e, 0, &head);
+	return e->at == end && e->kind != IOB_ZERO && !is_stream(e) &&
+	       !clone_span(&x->clone, e, 0, &head);
 }
 
 /* Stage the current entry's next piece into the slot's buffer and, when
@@ -348,6 +360,8 @@ static uint64_t pack(struct aio_run *x, struct slot *s, int *err)
 		} else if (clone_due(x)) {
 			break;	/* the rest of the entry begins with a clone */
 		}
+		if (is_stream(e))
+			break;		/* alone in its request */
 	}
 	return used;
 }
@@ -432,8 +446,9 @@ static unsigned stage_group(struct aio_run *x)
 	unsigned n = 0;
 
 	while (x->inflight + x->retrying + n < x->nslot && !*x->o->stop) {
-		if (n && x->entry < x->b->used && (x->b->e[x->entry].kind == IOB_ZERO ||
-						   clone_due(x)))
+		if (n && x->entry < x->b->used &&
+		    (x->b->e[x->entry].kind == IOB_ZERO || is_stream(&x->b->e[x->entry]) ||
+		     clone_due(x)))
 			break;
 		if (!(e = next_entry(x)))
 			break;
@@ -534,15 +549,22 @@ static int next_run(struct aio_run *x, struct slot *s)
 static int submit_group(struct aio_run *x, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
-		x->group[i]->staged = 0;
-		if (skip_zero_blocks(x, x->group[i]) == 0)
+		struct slot *s = x->group[i];
+
+		s->staged = 0;
+		if (skip_zero_blocks(x, s) == 0)
 			continue;	/* all of it stays a hole */
-		if (submit(x, x->group[i]) < 0) {
-			unprepare(x, x->group[i]);
-			while (++i < n)
-				x->group[i]->staged = 0;
+		if (submit(x, s) == 0)
+			continue;
+		if (is_stream(&x->b->e[s->e0])) {
+			s->retry = 1;	/* alone in its group: its bytes wait in it */
+			x->retrying++;
 			return -1;
 		}
+		unprepare(x, s);
+		while (++i < n)
+			x->group[i]->staged = 0;
+		return -1;
 	}
 	return 0;
 }

@@ -60,7 +60,9 @@ int tag_list_add(struct tag_list *t, uint32_t tag);
 void tag_list_release(struct tag_list *t);
 
 /* n bytes of entry e from offset done into buf, whatever its kind (a
- * memory, file or fill entry): 0, or an errno (EIO: a file ended). */
+ * memory, file or fill entry): 0, or an errno (EIO: a file ended).  A
+ * stream entry (IOB_STREAM) is read on from where it stands: the caller
+ * asks for its bytes in order, once. */
 int entry_bytes(const iob_entry *e, uint64_t done, unsigned char *buf, uint64_t n);
 
 /*

@@ -6,6 +6,23 @@
 
 #include "engine/engine_internal.h"
 
+/* The next n bytes of a stream entry (its reads are in order, so done is
+ * where it stands): 0, or an errno (EIO: it ended first). */
+static int stream_bytes(int fd, unsigned char *buf, uint64_t n)
+{
+	while (n > 0) {
+		ssize_t got = read_wait(fd, buf, n);
+
+		if (got < 0)
+			return errno;
+		if (got == 0)
+			return EIO;
+		buf += got;
+		n -= (uint64_t)got;
+	}
+	return 0;
+}
+
 int entry_bytes(const iob_entry *e, uint64_t done, unsigned char *buf, uint64_t n)
 {
 	switch (e->kind) {
@@ -13,6 +30,8 @@ int entry_bytes(const iob_entry *e, uint64_t done, unsigned char *buf, uint64_t 
 		memcpy(buf, e->buf + done, n);
 		return 0;
 	case IOB_FILE:
+		if (e->flags & IOB_STREAM)
+			return stream_bytes(e->fd, buf, n);
 		return pread_full(e->fd, buf, n, (int64_t)(e->off + done));
 	default:
 		memset(buf, e->byte, n);

@@ -17,8 +17,8 @@
 #define KB(k) (1u << (k))
 
 const char *const key_names[NKEYS] = {
-	"align", "at", "base", "expect", "format", "holes", "len", "name", "ns", "pad", "self",
-	"sha256", "skip", "to", "v5",
+	"align", "at", "base", "decode", "expect", "format", "holes", "len", "name", "ns", "pad",
+	"self", "sha256", "skip", "to", "v5",
 };
 
 static int number_shaped(const unsigned char *s, size_t n)
@@ -240,6 +240,24 @@ static int holes_value(struct parse *P, struct line_state *L, const unsigned cha
 		    suggest(s, sizeof s, (const char *)v, n, words, 2, ~0u));
 }
 
+/* decode=gzip|xz|zstd|auto (SPEC §9.3): the file's decoded bytes. */
+static int decode_value(struct parse *P, struct line_state *L, const unsigned char *v, size_t n,
+			size_t col)
+{
+	static const char *const words[] = { "auto", "gzip", "xz", "zstd" };
+	static const uint8_t codes[] = { DECODE_AUTO, DECODE_GZIP, DECODE_XZ, DECODE_ZSTD };
+	char q[ESCAPE_BUF], s[64];
+
+	for (size_t i = 0; i < 4; i++)
+		if (bytes_are(v, n, words[i])) {
+			L->x.decode = codes[i];
+			L->has_ext = 1;
+			return 0;
+		}
+	return fail(P, col, "decode= is gzip, xz, zstd or auto, not '%s'%s", escape_bytes(q, v, n),
+		    suggest(s, sizeof s, (const char *)v, n, words, 4, ~0u));
+}
+
 /* Which key the token names, checked against the kind; -1 reported. */
 static int which_key(struct parse *P, struct line_state *L, const struct token *t)
 {
@@ -314,6 +332,9 @@ int key_value(struct parse *P, struct line_state *L, const struct token *t)
 		return format_value(P, L, v, n, col);
 	case KEY_HOLES:
 		return holes_value(P, L, v, n, col);
+	case KEY_DECODE:
+		L->decode_col = t->col;		/* a conflict with format= points here */
+		return decode_value(P, L, v, n, col);
 	case KEY_BASE:
 		L->has_ext = 1;
 		return number_or_expr(P, v, n, col, q, &L->x.base) < 0 ? -1
@@ -515,6 +536,8 @@ int finish_args(struct parse *P, struct line_state *L)
 		return fail(P, L->kcol, "'uuid' takes ns= only with v5=");
 	if ((L->seen & KB(KEY_BASE)) && !L->x.format)
 		return fail(P, L->kcol, "base= goes with format=ihex or format=srec");
+	if (L->x.format && L->x.decode)	/* SPEC §9.4 */
+		return fail(P, L->decode_col, "decode= does not combine with format=");
 	if (L->x.format && (L->seen & (KB(KEY_SKIP) | KB(KEY_LEN) | KB(KEY_SHA256) | KB(KEY_EXPECT))))
 		return fail(P, L->kcol, "format= does not combine with skip=, len=, sha256= or "
 			    "expect=");

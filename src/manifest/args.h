@@ -13,8 +13,8 @@ enum { LINE_OUTPUT = FRAG_DIGEST + 1, LINE_SIZE, LINE_PAD, LINE_INCLUDE, LINE_DE
 
 /* The keys, sorted by name (the suggestions list them in this order). */
 enum {
-	KEY_ALIGN, KEY_AT, KEY_BASE, KEY_EXPECT, KEY_FORMAT, KEY_HOLES, KEY_LEN, KEY_NAME, KEY_NS, KEY_PAD,
-	KEY_SELF, KEY_SHA256, KEY_SKIP, KEY_TO, KEY_V5, NKEYS
+	KEY_ALIGN, KEY_AT, KEY_BASE, KEY_DECODE, KEY_EXPECT, KEY_FORMAT, KEY_HOLES, KEY_LEN, KEY_NAME,
+	KEY_NS, KEY_PAD, KEY_SELF, KEY_SHA256, KEY_SKIP, KEY_TO, KEY_V5, NKEYS
 };
 extern const char *const key_names[NKEYS];
 
@@ -46,6 +46,7 @@ struct line_state {
 	unsigned pending;	/* hex: a high nibble waiting for its low one */
 	int half;
 	size_t hex_col;		/* hex: the last digit token's column */
+	size_t decode_col;	/* file: the column of decode='s value */
 	unsigned char digest[32];
 	unsigned char *digest_at;	/* where the digits were */
 };

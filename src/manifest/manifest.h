@@ -64,6 +64,8 @@ struct mnum {
 
 enum digest_algo { DIGEST_SHA256, DIGEST_SHA512, DIGEST_SHA1, DIGEST_MD5 };
 enum file_format { FORMAT_RAW, FORMAT_IHEX, FORMAT_SREC };
+/* decode= (SPEC §9.3): what the file's bytes are compressed with. */
+enum file_decode { DECODE_NONE, DECODE_GZIP, DECODE_XZ, DECODE_ZSTD, DECODE_AUTO };
 
 struct frag_ext {
 	const unsigned char *name; /* name=, or NULL */
@@ -86,6 +88,7 @@ struct frag_ext {
 	uint8_t text;		/* DIGEST: lowercase hex instead of raw bytes */
 	uint8_t guid;		/* UUID: mixed-endian GUID order */
 	uint8_t format;		/* FILE: enum file_format */
+	uint8_t decode;		/* FILE: enum file_decode */
 	uint8_t has_self, self;	/* self=BYTE */
 };
 

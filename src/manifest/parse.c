@@ -41,7 +41,7 @@ const struct kind_row kinds[] = {
 	{ "define", LINE_DEFINE, 0, 0, NULL },
 	{ "file", FRAG_FILE, 0,
 	  ANY_FRAGMENT | KB(KEY_SHA256) | KB(KEY_LEN) | KB(KEY_SKIP) | KB(KEY_FORMAT) | KB(KEY_BASE) |
-	  KB(KEY_HOLES),
+	  KB(KEY_HOLES) | KB(KEY_DECODE),
 	  "path" },
 	{ "fill", FRAG_FILL, 0, ANY_FRAGMENT | KB(KEY_SHA256) | KB(KEY_LEN) | KB(KEY_TO),
 	  "byte value" },

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "plan/decode.h"
 #include "plan/plan.h"
 
 /* A hole of a source: zeros that are never read.  With holes=skip the
@@ -70,6 +71,8 @@ static int add_extent(io_batch *b, const struct plan *p, const struct extent *x)
 		return 1;
 	switch (pf->kind) {
 	case FRAG_FILE:
+		if (pf->decoded)	/* a thread decodes it into a pipe */
+			return decode_addstream(b, p, x->frag, x->delta, (uint64_t)x->len);
 		if (pf->pass)
 			return iob_addstream(b, p->src[pf->src].fd, (uint64_t)x->len);
 		if (pf->src < 0)	/* spooled in memory */

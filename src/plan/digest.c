@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "plan/decode.h"
 #include "plan/plan_internal.h"
 #include "util/io.h"
 
@@ -27,6 +28,21 @@ static int hash_file(EVP_MD_CTX *ctx, unsigned char *buf, int fd, int64_t off, i
 		EVP_DigestUpdate(ctx, buf, k);
 		off += (int64_t)k;
 		len -= (int64_t)k;
+	}
+	return 0;
+}
+
+/* A decode= fragment's decoded bytes (decode.c). */
+static int hash_decoded(EVP_MD_CTX *ctx, unsigned char *buf, const struct plan *p, size_t i)
+{
+	for (int64_t off = 0, len = p->pf[i].len; off < len;) {
+		size_t k = len - off < PIECE ? (size_t)(len - off) : PIECE;
+		int err = decode_fragment_bytes(p, i, off, k, buf);
+
+		if (err)
+			return err;
+		EVP_DigestUpdate(ctx, buf, k);
+		off += (int64_t)k;
 	}
 	return 0;
 }
@@ -57,7 +73,9 @@ static int check_one(EVP_MD_CTX *ctx, unsigned char *buf, const struct plan *p,
 	int rc = 0;
 
 	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-	if (f->kind == FRAG_FILE && pf->src >= 0)
+	if (f->kind == FRAG_FILE && pf->decoded)
+		rc = hash_decoded(ctx, buf, p, i);
+	else if (f->kind == FRAG_FILE && pf->src >= 0)
 		rc = hash_file(ctx, buf, p->src[pf->src].fd, pf->src_off, pf->len);
 	else if (f->kind == FRAG_FILL || f->kind == FRAG_ZERO)
 		hash_fill(ctx, buf, f->kind == FRAG_FILL ? f->byte : 0, pf->len);

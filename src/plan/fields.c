@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "plan/decode.h"
 #include "plan/eval.h"
 #include "util/checksum.h"
 #include "util/hex.h"
@@ -95,6 +96,8 @@ int plan_fragment_bytes(const struct plan *p, size_t i, int64_t off, size_t n,
 		memset(buf, pf->kind == FRAG_FILL ? pf->byte : 0, n);
 		return 0;
 	case FRAG_FILE:
+		if (pf->decoded)
+			return decode_fragment_bytes(p, i, off, n, buf);
 		if (pf->src >= 0)
 			return pread_full(p->src[pf->src].fd, buf, n, pf->src_off + off);
 		break;		/* spooled in memory */

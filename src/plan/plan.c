@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "plan/decode.h"
 #include "plan/eval.h"
 
 int plan_fail(struct errors *err, const struct manifest *m, const struct fragment *f,
@@ -112,6 +113,7 @@ fail:
 
 void plan_release(struct plan *p)
 {
+	decode_release(p);	/* first: its threads read the sources */
 	for (size_t i = 0; i < p->nsrc; i++)
 		if (p->src[i].fd > STDERR_FILENO)
 			close(p->src[i].fd);

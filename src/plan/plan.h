@@ -55,6 +55,8 @@ struct placed {
 	uint8_t pass:1;		/* FILE: read from its stream while writing */
 	uint8_t unchanged:1;	/* expect=: the target holds its bytes already */
 	uint8_t hex:1;		/* FILE format=ihex|srec: its records, in plan.hex */
+	uint8_t decoded:1;	/* FILE decode=: src_off and len count decoded bytes
+				 * of p->src[src] (plan/decode.h) */
 };
 
 /* A piece of a fragment in the image; pieces are sorted and disjoint. */
@@ -101,6 +103,7 @@ struct plan {
 	uint8_t pad;
 	struct plan_hex *hex;	/* the HEX sources read (format=), one per fragment */
 	size_t nhex;
+	struct decode_set *dec;	/* decode= sources and their threads (decode.h) */
 	void **kept;		/* buffers of computed bytes (plan_keep) */
 	size_t nkept, kept_alloc;
 };

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "plan/decode.h"
 #include "plan/eval.h"
 
 /* Distinct paths, by hash: open addressing over a table kept at most half
@@ -259,8 +260,10 @@ int plan_file_range(struct resolver *r, size_t i, int64_t *len)
 	int64_t skip = f->skip, want = f->len;
 
 	if ((x->skip.expr && eval_offset(r, f, &x->skip, "skip=", &skip) < 0) ||
-	    (x->len.expr && eval_offset(r, f, &x->len, "len=", &want) < 0) ||
-	    take_range(pf, &r->p->src[pf->src], r->m, f, skip, want, r->err) < 0)
+	    (x->len.expr && eval_offset(r, f, &x->len, "len=", &want) < 0))
+		return -1;
+	if (pf->decoded ? decode_range(r->p, i, r->m, f, skip, want, r->err) < 0
+			: take_range(pf, &r->p->src[pf->src], r->m, f, skip, want, r->err) < 0)
 		return -1;
 	*len = pf->len;
 	return 0;
@@ -339,6 +342,7 @@ int plan_open_sources(struct plan *p, const struct manifest *m, const struct pla
 	for (size_t i = 0; i < m->nfrag; i++) {
 		const struct fragment *f = &m->frag[i];
 		int32_t s;
+		int decoded;
 
 		p->pf[i].src = -1;
 		if (f->kind != FRAG_FILE)
@@ -346,7 +350,10 @@ int plan_open_sources(struct plan *p, const struct manifest *m, const struct pla
 		s = find_or_open(p, &t, m, f, o, err);
 		if (s == -2)
 			break;		/* out of memory */
-		if (s >= 0 && frag_ext(m, f) && frag_ext(m, f)->format) {
+		decoded = s >= 0 ? plan_decode(p, i, s, m, f, err) : 0;	/* decode= */
+		if (decoded) {
+			rc = decoded < 0 ? -1 : rc;
+		} else if (s >= 0 && frag_ext(m, f) && frag_ext(m, f)->format) {
 			if (read_hex(p, i, &p->src[s], m, f, err) < 0)
 				rc = -1;
 		} else if (s < 0 || check_range(&p->pf[i], &p->src[s], m, f, err) < 0) {
