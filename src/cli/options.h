@@ -24,6 +24,7 @@ struct options {
 	char *output;		/* -o, or NULL */
 	int mode;		/* enum mode */
 	int force, patch, atomic, allow_overlap, verify, dry_run;
+	int direct;		/* --direct: O_DIRECT, aligned requests */
 	int sync;		/* enum sync_mode */
 	unsigned queue_depth;
 	uint64_t request_size;
