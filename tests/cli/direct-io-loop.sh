@@ -9,7 +9,7 @@
 . "${TESTS_DIR:-$(dirname "$0")/..}/cli/lib.sh"
 
 [ "$(id -u)" = 0 ] || skip "not root: cannot set up a loop device"
-needs losetup:mount blockdev:util-linux jq strace
+needs losetup:mount blockdev:util-linux jq
 
 devs=
 at_exit 'for d in $devs; do losetup -d "$d"; done'
@@ -47,9 +47,14 @@ put_m() {
 randfile back.img 4194304
 cp back.img want.img
 attach back.img || skip "losetup --direct-io failed: $(cat lo.err)"
-strace -f -o trace -e trace=openat "$AIOWRITE" m --direct --verify -o "$dev" -v \
-	--report=json > out || { cat out; fail "aio --direct on $dev"; }
-grep -q "\"$dev\", [A-Z_|]*O_DIRECT" trace || { cat trace; fail "$dev was not opened O_DIRECT"; }
+if strace -f -qq -o /dev/null true 2>/dev/null; then
+	ASAN_OPTIONS=detect_leaks=0 strace -f -qq -o trace -e trace=openat "$AIOWRITE" m --direct \
+		--verify -o "$dev" -v --report=json > out || { cat out; fail "aio --direct on $dev"; }
+	grep -q "\"$dev\", [A-Z_|]*O_DIRECT" trace || { cat trace; fail "$dev was not opened O_DIRECT"; }
+else
+	note "strace cannot trace here: O_DIRECT is not seen on the open"
+	run 0 "$AIOWRITE" m --direct --verify -o "$dev" -v --report=json
+fi
 jq -e -s '[.[] | select(.type=="request")] | all(.offset % 512 == 0 and .length % 512 == 0)' \
 	out >/dev/null || fail "a request is not aligned to the logical block size"
 [ "$(json out summary exit)" = 0 ] || fail "aio --direct: exit $(json out summary exit)"

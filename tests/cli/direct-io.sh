@@ -8,7 +8,16 @@
 # file system that refuses O_DIRECT (ramfs), standard output and a pipe are
 # refused with exit 2, the target untouched.
 . "${TESTS_DIR:-$(dirname "$0")/..}/cli/lib.sh"
-needs jq strace
+needs jq
+
+# traced SYSCALLS CMD...: CMD under strace into ./trace (leak checks off:
+# LeakSanitizer cannot run under ptrace); 1 when strace cannot trace here.
+traced() {
+	_calls=$1; shift
+	strace -f -qq -o /dev/null true 2>/dev/null || return 1
+	ASAN_OPTIONS=detect_leaks=0 strace -f -qq -o trace -e trace="$_calls" "$@" ||
+		fail "under strace: $*"
+}
 
 # The test's directory must take O_DIRECT (dd is the independent probe);
 # a tmpfs before Linux 6.6 does not: then try /var/tmp.
@@ -74,10 +83,12 @@ done
 
 # O_DIRECT was really used: on the target's open.
 rm -f "$W/a.img"
-strace -f -o trace -e trace=openat "$AIOWRITE" m --direct -o "$W/a.img" --report=none ||
-	fail "strace run"
-grep -q "a.img\", [A-Z_|]*O_DIRECT" trace || { cat trace; fail "the target was not opened O_DIRECT"; }
-same "$W/a.img" want.img
+if traced openat "$AIOWRITE" m --direct -o "$W/a.img" --report=none; then
+	grep -q "a.img\", [A-Z_|]*O_DIRECT" trace || { cat trace; fail "the target was not opened O_DIRECT"; }
+	same "$W/a.img" want.img
+else
+	note "strace cannot trace here: O_DIRECT is not seen on the open"
+fi
 
 # Stream mode, without and with filters.
 rm -f "$W/s.img"
@@ -91,9 +102,10 @@ run 0 "$AIOWRITE" m --direct -f gzip -o "$W/g.gz"
 gzip -dc "$W/g.gz" > g.out || fail "gzip -dc"
 same g.out want.img
 rm -f "$W/s.img"
-strace -f -o trace -e trace=openat "$AIOWRITE" m --direct --mode=stream -o "$W/s.img" \
-	--report=none || fail "strace run"
-grep -q "s.img\", [A-Z_|]*O_DIRECT" trace || { cat trace; fail "stream: not opened O_DIRECT"; }
+if traced openat "$AIOWRITE" m --direct --mode=stream -o "$W/s.img" --report=none; then
+	grep -q "s.img\", [A-Z_|]*O_DIRECT" trace || { cat trace; fail "stream: not opened O_DIRECT"; }
+	same "$W/s.img" want.img
+fi
 
 # --patch: the old bytes around the fragments stay, the file grows to the
 # last one (past its old end), and --verify reads it all back.
@@ -121,9 +133,12 @@ same "$W/p.img" pwant.img
 # --atomic: the temporary file is O_DIRECT too (set once the old target
 # is copied into it); --patch --verify and --force.
 cp old.img "$W/t.img"
-strace -f -o trace -e trace=fcntl "$AIOWRITE" m --direct --atomic --patch --verify \
-	-o "$W/t.img" --report=none || fail "--atomic --patch --verify"
-grep -q 'F_SETFL, [A-Z_|]*O_DIRECT' trace || { cat trace; fail "--atomic: no O_DIRECT"; }
+if traced fcntl "$AIOWRITE" m --direct --atomic --patch --verify -o "$W/t.img" --report=none
+then
+	grep -q 'F_SETFL, [A-Z_|]*O_DIRECT' trace || { cat trace; fail "--atomic: no O_DIRECT"; }
+else
+	run 0 "$AIOWRITE" m --direct --atomic --patch --verify -o "$W/t.img"
+fi
 cp old.img pwant.img; truncate -s 250004 pwant.img
 printf HELLO > p; put p 0 5 pwant.img 3
 put src.bin 7 200001 pwant.img 1000
