@@ -54,8 +54,10 @@ int direct_refused(const struct target *t, struct errors *err)
 	if (e == EINVAL && t->type == TARGET_NONE)
 		unlink(t->path);
 	if (e == EINVAL)
-		return error_add(err, "cannot open target '%s' with --direct: its file system "
-				 "does not take O_DIRECT (%s)", t->path, strerror(e));
+		return error_add(err, "cannot open target '%s' with --direct: %s does not take "
+				 "O_DIRECT (%s)", t->path,
+				 t->type == TARGET_DEVICE ? "the device" : "its file system",
+				 strerror(e));
 	return error_add(err, "cannot open target '%s' with --direct: %s", t->path, strerror(e));
 }
 
