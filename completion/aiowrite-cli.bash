@@ -159,7 +159,7 @@ _aiowrite_cli()
 	local -a takes_value=(--define --line --output --mode --queue-depth --request-size
 		--sync --filter --threads --report --report-file --confine -D -e -o -m -j -b -f
 		-T)
-	local -a long=(--version --force --patch --no-clone --no-progress --progress --quiet
+	local -a long=(--version --force --patch --direct --no-clone --no-progress --progress --quiet
 		--verbose --allow-overlap --atomic --dry-run --verify --help --usage)
 	local -a short=(-q -v -n '-?')
 	local _aw_words _aw_cword _aw_typed cur prev=' ' i before

@@ -38,6 +38,9 @@ static struct poptOption target_table[] = {
 };
 
 static struct poptOption engine_table[] = {
+	{ "direct", '\0', POPT_ARG_NONE, NULL, 'I',
+	  "open the target with O_DIRECT: requests of whole aligned blocks, unaligned "
+	  "edges read, merged and written (a file or a block device)", NULL },
 	{ "mode", 'm', POPT_ARG_STRING, NULL, OPT_MODE,
 	  "auto (aio for a seekable target without filters, else stream), aio or stream",
 	  "auto|aio|stream" },
@@ -249,6 +252,7 @@ static void flag(struct options *o, int val)
 	case 'O': o->allow_overlap = 1; break;
 	case 'A': o->atomic = 1; break;
 	case 'K': o->no_clone = 1; break;
+	case 'I': o->direct = 1; break;
 	case 'n': o->dry_run = 1; break;
 	case 'V': o->verify = 1; break;
 	case 'v': o->verbose = 1; break;

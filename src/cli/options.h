@@ -25,6 +25,7 @@ struct options {
 	int mode;		/* enum mode */
 	int force, patch, atomic, allow_overlap, verify, dry_run;
 	int no_clone;		/* --no-clone: copy file ranges, never share extents */
+	int direct;		/* --direct: O_DIRECT, aligned requests */
 	int sync;		/* enum sync_mode */
 	unsigned queue_depth;
 	uint64_t request_size;

@@ -36,7 +36,10 @@ static int probe_target(struct run *x)
 {
 	const char *path = x->o.output ? x->o.output : x->m.output ? x->m.output : "-";
 
-	return target_probe(&x->t, path, &x->errs);
+	if (target_probe(&x->t, path, &x->errs) < 0)
+		return -1;
+	x->t.direct = x->o.direct;
+	return 0;
 }
 
 /* Whether the output is bytes a terminal should not get: no filter, or a
@@ -80,6 +83,9 @@ static int check_options(struct run *x)
 	else if (mode == MODE_STREAM && o->patch)
 		error_add(err, seekable ? "--patch writes in place, which needs aio mode (no filters)"
 					: "--patch needs a target that can seek");
+	if (o->direct && (t->is_stdout || t->type == TARGET_STREAM || t->append))
+		error_add(err, "--direct needs a file or a block device as the target, not %s",
+			  t->is_stdout ? "standard output" : "a pipe, socket or terminal");
 	if (t->is_stdout && !o->output && !o->dry_run && isatty(STDOUT_FILENO) &&
 	    binary_output(x->filters))
 		error_add(err, "standard output is a terminal: binary output goes there only with "

@@ -105,7 +105,9 @@ static void share_out(struct aio_run *x, const struct slot *s, uint64_t span, ui
 		struct frag_outcome *f = outcome_of(x->r, b->e[e].tag);
 		uint64_t w = piece < good ? piece : good;
 
-		if (tag_list_add(&x->tags, b->e[e].tag) != 0)
+		if (b->e[e].tag == DIRECT_FILLER)	/* --direct: not image bytes */
+			x->r->bytes_written -= w;
+		else if (tag_list_add(&x->tags, b->e[e].tag) != 0)
 			f->requests++;
 		if (err && !f->err)
 			f->err = err;
@@ -341,7 +343,8 @@ static uint64_t pack(struct aio_run *x, struct slot *s, int *err)
 		const iob_entry *e = &b->e[x->entry];
 		uint64_t piece = copy_limit(x, e, x->entry_done);
 
-		if (used && (piece > room - used ||
+		/* --direct: a run is split only at whole blocks. */
+		if (used && ((piece > room - used && !x->t->direct) ||
 			     !joins(x, x->entry, (int64_t)s->cb.aio_offset + (int64_t)used)))
 			break;
 		if (piece > room - used)
@@ -360,8 +363,15 @@ static uint64_t pack(struct aio_run *x, struct slot *s, int *err)
 		} else if (clone_due(x)) {
 			break;	/* the rest of the entry begins with a clone */
 		}
-		if (is_stream(e))
-			break;		/* alone in its request */
+		if (is_stream(e)) {
+			/* Alone in its request; but under --direct a stream that
+			 * ends inside a block takes that block's other bytes. */
+			uint64_t blk = x->t->direct ? x->t->dio_align : 0;
+
+			if (!blk || used % blk == 0 || x->entry_done != 0)
+				break;
+			room = (used + blk - 1) / blk * blk;
+		}
 	}
 	return used;
 }
@@ -380,7 +390,8 @@ static int prepare(struct aio_run *x, struct slot *s, const iob_entry *e)
 	s->cb.aio_sigevent.sigev_notify = SIGEV_NONE;
 	s->e0 = x->entry;
 	s->off0 = x->entry_done;
-	if (left >= x->o->request_size && (e->kind == IOB_BUF || (e->kind != IOB_FILE && e->byte == 0))) {
+	if (left >= x->o->request_size && (e->kind == IOB_BUF || (e->kind != IOB_FILE && e->byte == 0)) &&
+	    (!x->t->direct || e->kind != IOB_BUF || direct_mem_ok(x->t, e->buf + x->entry_done))) {
 		/* A whole request from memory as it is: no copy. */
 		len = x->o->request_size;
 		s->cb.aio_buf = e->kind == IOB_BUF ? (void *)(e->buf + x->entry_done) : x->zeros;
@@ -692,7 +703,7 @@ static int setup(struct aio_run *x)
 	x->nslot = x->o->queue_depth;
 	x->slot = calloc(x->nslot, sizeof(*x->slot));
 	x->wait = calloc(x->nslot, sizeof(*x->wait));
-	x->zeros = calloc(1, x->o->request_size);
+	x->zeros = x->t->direct ? direct_zeros(x->o->request_size) : calloc(1, x->o->request_size);
 	x->group = calloc(x->nslot, sizeof(*x->group));
 	gather_init(&x->g);
 	if (!x->slot || !x->wait || !x->zeros || !x->group)
@@ -733,10 +744,18 @@ static void teardown(struct aio_run *x)
 static int aio_run(io_batch *b, const struct target *t, const struct engine_opts *o,
 		   struct engine_result *r)
 {
+	struct engine_opts od = *o;
+	io_batch *runs = NULL;	/* --direct: b as runs of whole blocks */
 	struct aio_run x = { .b = b, .t = t, .o = o, .r = r, .entry = b->next };
 	int rc = 0;
 
-	if (setup(&x) < 0) {
+	if (t->direct) {
+		od.request_size = direct_request_size(t, o->request_size);
+		x.o = &od;
+		x.b = runs = direct_batch(b, t);
+		x.entry = 0;
+	}
+	if ((t->direct && !runs) || setup(&x) < 0) {
 		rc = -1;
 	} else {
 		do {
@@ -750,6 +769,7 @@ static int aio_run(io_batch *b, const struct target *t, const struct engine_opts
 		finish_target(&x);
 	}
 	teardown(&x);
+	iob_free(runs);
 	if (rc < 0)
 		errno = ENOMEM;
 	return rc;

@@ -129,7 +129,7 @@ int target_open_atomic(struct target *t, int force, int patch, int64_t image_len
 	t->ino = st.st_ino;
 	/* The temporary file is new; with --patch it starts as the old one. */
 	target_layout(t, patch ? LAYOUT_PATCH : LAYOUT_REPLACE | LAYOUT_NEW, image_len, size);
-	return 0;
+	return t->direct ? direct_start(t, err) : 0;
 }
 
 static int sync_dir_of(const char *path)

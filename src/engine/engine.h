@@ -40,6 +40,11 @@ struct target {
 	int replaced;		/* it held data that opening it threw away */
 	int64_t final_len;	/* the length to set after the writes, or -1 */
 	char *tmp_path;		/* --atomic: the temporary file written instead */
+	int direct;		/* --direct: fd is O_DIRECT (direct.c) */
+	uint32_t dio_align;	/* --direct: offsets and lengths are multiples of it */
+	uint32_t dio_mem_align;	/* --direct: and buffer addresses */
+	int dio_rfd;		/* --direct: the target read back for its old
+				 * bytes (--patch, a block device), or -1 */
 };
 
 /* Learn what the target is without creating or changing anything. */

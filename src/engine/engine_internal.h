@@ -95,4 +95,38 @@ int clone_range(struct cloner *c, const iob_entry *e, uint64_t done, uint64_t n,
 uint64_t clone_stream_step(struct cloner *c, io_batch *b, struct engine_result *r,
 			   uint64_t *most);
 
+/* --direct (direct.c): opening the target with O_DIRECT, its alignment,
+ * and the aio engine's batch rewritten into runs of whole blocks. */
+#define DIRECT_FILLER (UINT32_MAX - 1) /* the tag of bytes no fragment gives */
+#define DIRECT_ALIGN_MAX ((uint32_t)1 << 16)
+/* Flags for open(2): O_DIRECT, and O_EXCL for a new file (see direct.c). */
+int direct_open_flags(const struct target *t);
+/* The open with direct_open_flags failed: remove what it created, and say
+ * why.  -1 with *err. */
+int direct_refused(const struct target *t, struct errors *err);
+/* After target_layout: O_DIRECT on t->fd, the alignment, the descriptor
+ * for old bytes, the final length.  0 or -1 with *err. */
+int direct_start(struct target *t, struct errors *err);
+/* size rounded down to whole blocks (at least one). */
+uint64_t direct_request_size(const struct target *t, uint64_t size);
+/* Whether p may be given to an O_DIRECT write as it is. */
+int direct_mem_ok(const struct target *t, const void *p);
+/* n zero bytes at a page boundary (free(3) them). */
+void *direct_zeros(size_t n);
+/* b's entries from b->next on, as runs of whole blocks (the result owns
+ * nothing but its array); NULL when out of memory. */
+io_batch *direct_batch(const io_batch *b, const struct target *t);
+
+/* --direct in stream mode (direct_out.c): aligned writes from offset 0;
+ * *out counts the bytes the target has taken. */
+struct direct_out;
+struct direct_out *direct_out_new(const struct target *t, uint64_t *out);
+/* Take up to n bytes: how many, or -1 with errno (an earlier write failed). */
+int64_t direct_out_write(struct direct_out *d, const void *buf, uint64_t n);
+/* Write the whole blocks taken: 0 or an errno. */
+int direct_out_flush(struct direct_out *d);
+/* Write everything, the last block completed; set a file's length. */
+int direct_out_finish(struct direct_out *d);
+void direct_out_free(struct direct_out *d);
+
 #endif

@@ -30,6 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "engine/engine_internal.h"
 #include "engine/stream.h"
 #include "util/mem.h"
 #include "util/thread.h"
@@ -58,6 +59,7 @@ struct sink {
 	int err;		/* direct writes: the errno of one that failed */
 	int threaded;		/* the writer may be started */
 	struct writer *w;	/* NULL: write directly */
+	struct direct_out *d;	/* --direct: aligned writes instead (direct_out.c) */
 };
 
 static int writer_start(struct sink *s);
@@ -170,6 +172,8 @@ static int64_t sink_write(struct stage *st, const void *buf, uint64_t n)
 		errno = EINTR;	/* stopped: no more bytes out */
 		return -1;
 	}
+	if (s->d)
+		return direct_out_write(s->d, buf, n);
 	if (!s->w && s->threaded && st->out >= DIRECT_BYTES) {
 		s->threaded = 0;
 		writer_start(s);	/* or, failing that, direct writes */
@@ -211,6 +215,8 @@ int sink_drain(struct stage *st)
 	struct writer *w = s->w;
 	int err;
 
+	if (s->d)
+		return direct_out_flush(s->d);
 	if (!w)
 		return s->err;
 	pthread_mutex_lock(&w->mu);
@@ -225,7 +231,8 @@ int sink_drain(struct stage *st)
 
 static int sink_finish(struct stage *st)
 {
-	int err = sink_drain(st);
+	struct sink *s = (struct sink *)st;
+	int err = s->d ? direct_out_finish(s->d) : sink_drain(st);
 
 	if (!err)
 		return 0;
@@ -260,6 +267,7 @@ static void sink_destroy(struct stage *st)
 		writer_stop(s);
 		writer_free(s->w);
 	}
+	direct_out_free(s->d);
 	free(st);
 }
 
@@ -306,4 +314,16 @@ struct stage *sink_create(int fd, volatile sig_atomic_t *stop, int threaded)
 	s->stop = stop;
 	s->threaded = threaded;
 	return &s->st;
+}
+
+struct stage *sink_create_direct(const struct target *t, volatile sig_atomic_t *stop)
+{
+	struct stage *st = sink_create(t->fd, stop, 0);
+	struct sink *s = (struct sink *)st;
+
+	if (st && !(s->d = direct_out_new(t, &st->out))) {
+		free(st);
+		return NULL;
+	}
+	return st;
 }

@@ -339,7 +339,7 @@ static void sync_target(struct stream_run *x)
  * its offset (not O_APPEND), with no filter to go through. */
 static int stream_makes_holes(const struct target *t, const struct stage *filters)
 {
-	return !filters && t->holes && !t->append;
+	return !filters && t->holes && !t->append && !t->direct;
 }
 
 static int stream_run(io_batch *b, const struct target *t, const struct engine_opts *o,
@@ -354,12 +354,18 @@ static int stream_run(io_batch *b, const struct target *t, const struct engine_o
 		return -1;
 	for (size_t i = 0; i < b->used; i++)
 		x.len[i] = b->e[i].n;
-	if (x.head) {
+	if (t->direct && !x.head) {	/* --direct: aligned writes, no copy paths */
+		if (!(x.head = x.sink = sink_create_direct(t, o->stop))) {
+			free(x.len);
+			return -1;
+		}
+	} else if (x.head) {
 		struct stage *last = x.head;
 
 		while (last->next)
 			last = last->next;
-		x.sink = sink_create(t->fd, o->stop,
+		x.sink = t->direct ? sink_create_direct(t, o->stop) :
+			 sink_create(t->fd, o->stop,
 				     t->type == TARGET_REGULAR || t->type == TARGET_DEVICE);
 		if (!(last->next = x.sink)) {
 			free(x.len);
@@ -388,6 +394,8 @@ static int stream_run(io_batch *b, const struct target *t, const struct engine_o
 		sync_target(&x);
 	free(x.len);
 	tag_list_release(&x.tags);
+	if (!o->filters && x.sink)	/* ours, not in the caller's chain */
+		stage_destroy_chain(x.sink);
 	return 0;
 }
 

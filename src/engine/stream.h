@@ -13,5 +13,8 @@ struct stage *sink_create(int fd, volatile sig_atomic_t *stop, int threaded);
  * of a write that failed (a direct one too), so that a target's error is
  * not taken for a source's. */
 int sink_drain(struct stage *sink);
+/* --direct: a sink of aligned writes from offset 0 (direct_out.c). */
+struct target;
+struct stage *sink_create_direct(const struct target *t, volatile sig_atomic_t *stop);
 
 #endif

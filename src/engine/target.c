@@ -63,6 +63,7 @@ int target_probe(struct target *t, const char *path, struct errors *err)
 	t->path = path;
 	t->fd = -1;
 	t->final_len = -1;
+	t->dio_rfd = -1;
 	if (strcmp(path, "-") == 0) {
 		int fl = fcntl(STDOUT_FILENO, F_GETFL);
 
@@ -105,7 +106,11 @@ static int open_path(struct target *t, int force, struct errors *err)
 
 	if (t->type == TARGET_NONE || t->type == TARGET_REGULAR)
 		flags |= O_CREAT | (force ? O_TRUNC : 0);
+	if (t->direct)
+		flags |= direct_open_flags(t);
 	t->fd = open(t->path, flags, 0666);
+	if (t->fd < 0 && t->direct)
+		return direct_refused(t, err);
 	if (t->fd < 0)
 		return error_add(err, "cannot open target '%s': %s", t->path, strerror(errno));
 	if (fstat(t->fd, &st) < 0 || classify(t, t->fd, &st) < 0)
@@ -159,7 +164,7 @@ int target_open(struct target *t, int force, int patch, int64_t image_len, int64
 	}
 	target_layout(t, (force ? LAYOUT_REPLACE : 0) | (patch ? LAYOUT_PATCH : 0) |
 			 (was_new ? LAYOUT_NEW : 0), image_len, size);
-	return 0;
+	return t->direct ? direct_start(t, err) : 0;
 }
 
 void target_close(struct target *t)
@@ -167,5 +172,8 @@ void target_close(struct target *t)
 	if (t->fd > STDERR_FILENO)
 		close(t->fd);
 	t->fd = -1;
+	if (t->dio_rfd >= 0)
+		close(t->dio_rfd);
+	t->dio_rfd = -1;
 	target_abort(t);
 }

@@ -8,7 +8,8 @@
 #    FUSE at all);
 #  * without --verify the loss goes unnoticed: exit 0, yet the file differs
 #    from the image (so the file system really loses data);
-#  * with --verify (aio and stream mode, a range rule and an every-Nth rule):
+#  * with --verify (aio and stream mode, also with --direct; a range rule and
+#    an every-Nth rule):
 #    exit 1, a "verify" record with an error, each fragment whose range
 #    differs has error EIO and names the offset of its first differing byte,
 #    every fragment whose range is right has no error, failed > 0, exit 1;
@@ -137,6 +138,17 @@ for mode in aio stream; do
 	check_fragments out mnt/v.img
 	[ "$(cat nbad)" = 1 ] || { cat out; fail "$mode: $(cat nbad) fragments differ, expected only the file"; }
 	[ "$(json out summary mode)" = $mode ] || fail "$mode: summary mode"
+done
+# --direct: the writes bypass the page cache, and --verify still reads back
+# what the file system holds (lossyfs takes O_DIRECT).
+for mode in aio stream; do
+	rm -f mnt/v.img
+	before=$(dropped)
+	run 1 tool m --verify --direct --mode=$mode -b 64K -o mnt/v.img --report=json
+	[ "$(dropped)" -gt "$before" ] || fail "$mode --direct: nothing was dropped this time"
+	check_failed out
+	check_fragments out mnt/v.img
+	[ "$(cat nbad)" -ge 1 ] || { cat out; fail "$mode --direct: no fragment differs"; }
 done
 # The text report names the failure too.
 rm -f mnt/v.img
