@@ -32,6 +32,8 @@ struct resolver {
 	int target_fd;		/* --patch: the target, read where no fragment writes */
 	struct sums *sums;	/* fields.c: checksums are gathered here and
 				 * computed together, or NULL: each on its own */
+	unsigned char *slab;	/* fields.c: room for fields' values, */
+	size_t slab_left;	/* this many bytes of it */
 	int deferred;		/* a checksum asked for is not computed yet: the
 				 * value evaluated is not the field's (fields.c) */
 };

@@ -33,6 +33,8 @@
 
 enum { PENDING, BUSY, DONE, FAILED };
 
+#define FIELD_SLAB ((size_t)64 * 1024)	/* the values of 8,192 u64 fields */
+
 struct field_state {
 	uint8_t state;
 };
@@ -206,25 +208,44 @@ int fields_checksum(void *ctx, const struct expr_checksum *c, __int128 *v,
 	return 0;
 }
 
+/* n <= 8 bytes for a field's value, carved from blocks the plan keeps: a
+ * malloc per field cost more than the field (100,000 fields, 100,000
+ * allocations).  NULL when out of memory. */
+static unsigned char *field_space(struct resolver *r, size_t n)
+{
+	unsigned char *b;
+
+	if (r->slab_left < n) {
+		if (!(b = malloc(FIELD_SLAB)) || plan_keep(r->p, b) < 0) {
+			free(b);
+			return NULL;
+		}
+		r->slab = b;
+		r->slab_left = FIELD_SLAB;
+	}
+	b = r->slab;
+	r->slab += n;
+	r->slab_left -= n;
+	return b;
+}
+
 /* A field's value in its width and byte order. */
 static int field_bytes(struct resolver *r, size_t i, __int128 v)
 {
 	const struct fragment *f = &r->m->frag[i];
-	const struct frag_ext *x = frag_ext(r->m, f);
-	unsigned w = x->width;
+	struct field_shape x = frag_field(r->m, f);
+	unsigned w = x.width;
 	__int128 lo = -((__int128)1 << (8 * w - 1)), hi = ((__int128)1 << (8 * w)) - 1;
 	unsigned char *b;
 
 	if (v < lo || v > hi)
-		return eval_fail(r, f, x->value.col, "the value does not fit in %u bits "
+		return eval_fail(r, f, x.value.col, "the value does not fit in %u bits "
 				 "(-2^%u .. 2^%u-1); mask it with & to cut it on purpose", 8 * w,
 				 8 * w - 1, 8 * w);
-	if (!(b = malloc(w)) || plan_keep(r->p, b) < 0) {
-		free(b);
+	if (!(b = field_space(r, w)))
 		return error_nomem(r->err);
-	}
 	for (unsigned k = 0; k < w; k++)
-		b[x->big_endian ? w - 1 - k : k] = (unsigned char)((unsigned __int128)v >> (8 * k));
+		b[x.big_endian ? w - 1 - k : k] = (unsigned char)((unsigned __int128)v >> (8 * k));
 	r->p->pf[i].bytes = b;
 	return 0;
 }
@@ -280,11 +301,13 @@ static int compute(struct resolver *r, size_t i)
 	r->fields[i].state = BUSY;
 	r->cur = i;
 	r->deferred = 0;
-	if (f->kind == FRAG_FIELD)
-		rc = eval_value(r, f, &frag_ext(r->m, f)->value, &v) < 0 ? -1
-		     : r->deferred ? 0 : field_bytes(r, i, v);
-	else
+	if (f->kind == FRAG_FIELD) {
+		struct field_shape x = frag_field(r->m, f);
+
+		rc = eval_value(r, f, &x.value, &v) < 0 ? -1 : r->deferred ? 0 : field_bytes(r, i, v);
+	} else {
 		rc = digest_bytes(r, i);
+	}
 	r->cur = outer;
 	if (r->deferred) {
 		r->deferred = 0;
