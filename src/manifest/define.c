@@ -130,6 +130,20 @@ static size_t substitute(struct parse *P, const unsigned char *line, size_t n, s
 	return (size_t)(close - (line + i)) + 1;
 }
 
+/* Whether "${" is in line[0..n): memchr for '$' is many times faster than
+ * memmem on lines that have none, which is nearly every line. */
+static int has_reference(const unsigned char *line, size_t n)
+{
+	const unsigned char *p = line, *end = line + n;
+
+	while (p < end && (p = memchr(p, '$', (size_t)(end - p))) != NULL) {
+		if (p + 1 < end && p[1] == '{')
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
 unsigned char *expand_line(struct parse *P, const unsigned char *line, size_t n, size_t *len,
 			   int *failed)
 {
@@ -137,7 +151,7 @@ unsigned char *expand_line(struct parse *P, const unsigned char *line, size_t n,
 	int quoted = 0;
 	size_t i, from = 0;
 
-	if (!n || !memmem(line, n, "${", 2))
+	if (!has_reference(line, n))
 		return NULL;
 	for (i = 0; i < n; i++) {
 		if (quoted && line[i] == '\\') {

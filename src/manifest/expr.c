@@ -306,8 +306,13 @@ static int number(struct parser *P, uint32_t *out)
 		base = 16;
 		i = 2;
 	}
+	/* v * base + d overflows when v passes max / base, or reaches it with a
+	 * digit past max % base: two constant divisions, not one per digit. */
+	const unsigned __int128 vmax = base == 16 ? max / 16 : max / 10;
+	const unsigned dmax = base == 16 ? (unsigned)(max % 16) : (unsigned)(max % 10);
+
 	for (first = i; i < t.n && (d = hex_value(s[i])) >= 0 && (unsigned)d < base; i++) {
-		if (v > (max - (unsigned)d) / base)
+		if (v > vmax || (v == vmax && (unsigned)d > dmax))
 			return parse_error(P, x.col, "number too large: '%s'",
 					   quote(q, P, t.at, t.n));
 		v = v * base + (unsigned)d;
@@ -692,9 +697,17 @@ static int mul_overflows(__int128 a, __int128 b, __int128 *r)
 	int neg = (a < 0) != (b < 0);
 	unsigned __int128 limit = (unsigned __int128)I128_MAX + (unsigned)neg, prod;
 
-	if (ua && ub > limit / ua)
+	/* Both below 2^64: the product is below 2^128 - 2^65 + 1, and fits
+	 * unless past limit -- no 128-bit division for the usual sizes. */
+	if ((ua >> 64) == 0 && (ub >> 64) == 0) {
+		prod = ua * ub;
+		if (prod > limit)
+			return 1;
+	} else if (ua && ub > limit / ua) {
 		return 1;
-	prod = ua * ub;
+	} else {
+		prod = ua * ub;
+	}
 	if (!neg)
 		*r = (__int128)prod;
 	else

@@ -173,6 +173,20 @@ static int push_ext(struct parse *P, struct fragment *f, const struct frag_ext *
 	return 0;
 }
 
+/* A field line with no key keeps its value in the fragment (frag_field). */
+static void field_in_fragment(struct line_state *L)
+{
+	const struct mnum *v = &L->x.value;
+
+	L->f.bytes = v->expr;
+	L->f.nbytes = v->n;
+	L->f.len = v->col;
+	L->f.skip = v->v;
+	L->f.byte = (uint8_t)(L->x.width | (L->x.big_endian ? FIELD_BYTE_BE : 0) |
+			      (v->quoted ? FIELD_BYTE_QUOTED : 0));
+	L->has_ext = 0;
+}
+
 static int push_fragment(struct parse *P, struct line_state *L)
 {
 	struct manifest *m = P->m;
@@ -186,6 +200,8 @@ static int push_fragment(struct parse *P, struct line_state *L)
 		m->frag = p;
 		m->alloc = n;
 	}
+	if (L->kind == FRAG_FIELD && !L->seen)
+		field_in_fragment(L);
 	if (L->has_ext && push_ext(P, &L->f, &L->x) < 0)
 		return -1;
 	if (L->x.name && name_add(P, L, m->nfrag) < 0) {

@@ -110,6 +110,8 @@ static int evaluate(struct resolver *r, const struct fragment *f, const struct m
 	rc = expr_parse(&r->pool, v->expr, v->n, v->quoted ? 0 : v->col, &root, &e) < 0 ||
 	     expr_eval(&r->pool, root, &env, out, &e) < 0 ? -1 : 0;
 	r->pool.n = mark;
+	if (rc < 0 && r->deferred)	/* perhaps for want of a checksum: next time */
+		return -1;
 	if (rc < 0)
 		return eval_fail(r, f, e.col ? (uint32_t)e.col : v->col, "%s", e.msg);
 	return 0;
@@ -134,6 +136,8 @@ int eval_range(struct resolver *r, const struct fragment *f, const struct mnum *
 	rc = expr_parse_range(&r->pool, v->expr, v->n, v->quoted ? 0 : v->col, &root, &e) < 0 ||
 	     expr_eval_range(&r->pool, root, &env, &range, &e) < 0 ? -1 : 0;
 	r->pool.n = mark;
+	if (rc < 0 && r->deferred)	/* perhaps for want of a checksum: next time */
+		return -1;
 	if (rc < 0)
 		return eval_fail(r, f, e.col ? (uint32_t)e.col : v->col, "%s", e.msg);
 	*lo = range.start;

@@ -30,6 +30,12 @@ struct resolver {
 	const struct plan_opts *o;
 	struct field_state *fields; /* fields.c: per fragment, while resolving */
 	int target_fd;		/* --patch: the target, read where no fragment writes */
+	struct sums *sums;	/* fields.c: checksums are gathered here and
+				 * computed together, or NULL: each on its own */
+	unsigned char *slab;	/* fields.c: room for fields' values, */
+	size_t slab_left;	/* this many bytes of it */
+	int deferred;		/* a checksum asked for is not computed yet: the
+				 * value evaluated is not the field's (fields.c) */
 };
 
 /* v's value into *out, as evaluated for fragment f (its place names the
@@ -55,9 +61,6 @@ int eval_fail(struct resolver *r, const struct fragment *f, uint32_t col, const 
 int fields_checksum(void *ctx, const struct expr_checksum *c, __int128 *v,
 		    struct expr_error *e);
 struct cksum;
-/* The image's bytes [lo, hi) fed to ck, the fields inside computed first. */
-int fields_range(struct resolver *r, struct cksum *ck, int64_t lo, int64_t hi,
-		 struct expr_error *e);
 int plan_fields(struct resolver *r);
 /* The final image's length: under --patch the target may be longer than
  * the manifest's image (SPEC §3 invariant 3). */

@@ -163,7 +163,7 @@ static int fragment_length(struct resolver *r, size_t i, int64_t start, int64_t 
 		*len = f->byte ? 36 : 16;
 		return 0;
 	case FRAG_FIELD:
-		*len = x->width;
+		*len = frag_field(r->m, f).width;
 		return 0;
 	case FRAG_DIGEST:
 		*len = digest_size[x->algo] * (x->text ? 2 : 1);

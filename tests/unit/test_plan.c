@@ -346,6 +346,35 @@ static void test_resolve(void)
 	manifest_release(&m);
 	errors_release(&err);
 
+	/* Three levels, in reverse line order: each covers the next, so each
+	 * is computed in a later round; the same CRC asked by two fields is
+	 * computed once and gives both the same value.  zlib's crc32 gives
+	 * what they must be. */
+	if (CHECK_INT(plan_text(&m, &p, "u32le crc32(0..12)\n"
+				"u32le crc32(c) name=b\n"
+				"u32le 0x01020304 name=c\n"
+				"u32le crc32(c)\n", 0, &err), 0)) {
+		unsigned char img[12] = { 0 }, c[4] = { 4, 3, 2, 1 };
+		unsigned long cb = crc32(0, c, 4), ca;
+		char hex[9];
+
+		for (int k = 0; k < 4; k++) {
+			img[4 + k] = (unsigned char)(cb >> (8 * k));
+			img[8 + k] = c[k];
+		}
+		ca = crc32(0, img, 12);	/* its own four bytes as zero */
+		snprintf(hex, sizeof hex, "%02lx%02lx%02lx%02lx", ca & 255, ca >> 8 & 255,
+			 ca >> 16 & 255, ca >> 24 & 255);
+		CHECK_STR(bytes_hex(&p, 0), hex);
+		snprintf(hex, sizeof hex, "%02lx%02lx%02lx%02lx", cb & 255, cb >> 8 & 255,
+			 cb >> 16 & 255, cb >> 24 & 255);
+		CHECK_STR(bytes_hex(&p, 1), hex);
+		CHECK_STR(bytes_hex(&p, 3), hex);
+	}
+	plan_release(&p);
+	manifest_release(&m);
+	errors_release(&err);
+
 	/* Mistakes: a later line in a layout key, image.size in one, a
 	 * cycle, a value too wide, a checksum in a layout key. */
 	static const struct { const char *text, *err; } bad[] = {
