@@ -17,13 +17,21 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
-static void install_signals(void)
+/* Until the target is opened, SIGINT and SIGTERM kill as they always do:
+ * nothing is written yet, and a wait for a FIFO's writer or a long
+ * checksum must not outlive a Ctrl-C.  From then on they ask the run to
+ * stop, so that every request in flight is waited for and reported. */
+static void catch_stop_signals(void)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+}
+
+static void install_signals(void)
+{
 	/* A file size limit and a closed pipe must be a reported EFBIG or
 	 * EPIPE, not a kill. */
 	signal(SIGXFSZ, SIG_IGN);
@@ -32,7 +40,7 @@ static void install_signals(void)
 
 int main(int argc, char **argv)
 {
-	struct run x = { .stop = &stop_signal };
+	struct run x = { .stop = &stop_signal, .catch_stop = catch_stop_signals };
 	int rc;
 
 	rc = options_parse(&x.o, argc, (const char **)argv, &x.errs);

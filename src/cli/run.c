@@ -385,6 +385,8 @@ int run(struct run *x)
 		return complain(&x->errs);
 	if (x->o.dry_run)
 		return dry_run(x);
+	if (x->catch_stop)
+		x->catch_stop();
 	if (open_target(x) < 0 || make_batch(x) < 0 || write_image(x) < 0)
 		return complain(&x->errs);
 	end_decoding(x);

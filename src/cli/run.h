@@ -17,6 +17,8 @@
 struct run {
 	struct options o;
 	volatile sig_atomic_t *stop;	/* the signal that asks the run to stop */
+	void (*catch_stop)(void);	/* have SIGINT and SIGTERM set *stop, once
+					 * writing begins (before: they kill) */
 	struct errors errs;		/* what went wrong before the writes */
 	struct manifest m;
 	struct target t;

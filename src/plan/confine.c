@@ -26,10 +26,10 @@
  * kernel, so magic links are never taken either.  Unlike openat2 it does not
  * detect a directory being renamed out of DIR while it is walked.
  *
- * A source is resolved twice: first O_PATH, to see whether it is a FIFO (a
- * FIFO is opened blocking, anything else with O_NONBLOCK, as in sources.c,
- * and an O_PATH open has no side effects), then for reading; the two must
- * be the same file.
+ * A source is resolved twice: first O_PATH, to see what it is without side
+ * effects, then for reading (O_NONBLOCK, as in sources.c, so that neither a
+ * device nor a FIFO without its writer hangs the open); the two must be the
+ * same file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -415,8 +415,7 @@ static int open_confined(struct confine *c, const char *beneath)
 		errno = e;
 		return -1;
 	}
-	fd = open_beneath(c, beneath, O_RDONLY | O_CLOEXEC | O_NOCTTY |
-				      (S_ISFIFO(st.st_mode) ? 0 : O_NONBLOCK));
+	fd = open_beneath(c, beneath, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd >= 0 && (fstat(fd, &st2) < 0 || st2.st_dev != st.st_dev || st2.st_ino != st.st_ino)) {
 		close(fd);
 		errno = EAGAIN;

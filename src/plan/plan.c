@@ -98,7 +98,8 @@ int plan_build(struct plan *p, const struct manifest *m, const struct plan_opts 
 		goto fail;
 	streams = has_streams(p);
 	if ((streams &&
-	     plan_spool(p, m, o->dry_run || (o->pass_through && !o->allow_overlap), err) < 0) ||
+	     plan_spool(p, m, o->dry_run || (o->pass_through && !o->allow_overlap), o->dry_run,
+			err) < 0) ||
 	    resolve(p, m, o, err) < 0 ||
 	    (streams && plan_pass_streams(p, m, o->dry_run, err) < 0) ||
 	    plan_check_digests(p, m, err) < 0)

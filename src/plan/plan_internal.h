@@ -46,7 +46,8 @@ int confine_open(struct confine *c, const struct manifest *m, const struct fragm
 
 int plan_open_sources(struct plan *p, const struct manifest *m,
 		      const struct plan_opts *o, struct errors *err);
-int plan_spool(struct plan *p, const struct manifest *m, int pass_through, struct errors *err);
+int plan_spool(struct plan *p, const struct manifest *m, int pass_through, int dry_run,
+	       struct errors *err);
 int plan_pass_streams(struct plan *p, const struct manifest *m, int dry_run, struct errors *err);
 int plan_place(struct resolver *r);
 int plan_extents(struct plan *p, const struct manifest *m, int allow_overlap, struct errors *err);

@@ -6,7 +6,9 @@
  * A regular file or a block device is read where it is (seekable, known
  * size): the range skip+len must lie inside it.  A pipe, FIFO, socket or
  * character device is a stream: spool.c reads it once, in manifest order
- * (a character device needs len=, or it might never end).  No source may be
+ * (a character device needs len=, or it might never end).  Every path is
+ * opened O_NONBLOCK, so that opening a FIFO never waits for its writer:
+ * one writer may fill several FIFOs in turn (SPEC §9.5).  No source may be
  * the target.  `file -` is standard input: when that is a regular file,
  * successive `file -` fragments read successive ranges of it from its
  * current position, as they would from a stream.  With --confine=DIR,
@@ -149,20 +151,12 @@ static int open_source(struct source *src, struct source_table *t, const struct 
 				return -1;
 			return check_source(src, m, f, o, err);
 		}
-		/* A FIFO blocks until a writer comes, as with cat(1); a device
-		 * or anything else must not hang the open.  A run that will
-		 * stop after the checks does not wait for a FIFO's writer. */
-		struct stat st;
-		int fifo = fstatat(dirfd, path, &st, 0) == 0 && S_ISFIFO(st.st_mode);
-
-		if (fifo && o->check_only) {
-			src->stream = 1;
-			src->size = -1;
-			return 0;
-		}
-		int nonblock = fifo ? 0 : O_NONBLOCK;
-
-		src->fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | nonblock);
+		/* Nothing may hang the open: not a device, and not a FIFO
+		 * whose writer is still busy with a stream named before it.
+		 * A FIFO is waited for when it is read (read_wait), in its
+		 * turn (spool.c), and not at all by a run that stops after
+		 * the checks. */
+		src->fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 		if (src->fd < 0)
 			return plan_fail(err, m, f, "cannot open '%s': %s", path, strerror(errno));
 	}

@@ -10,6 +10,17 @@
  * its fragments come in the target in manifest order (checked after
  * placement; otherwise it is spooled after all).
  *
+ * Streams are read one after another, each whole (all its fragments, in
+ * manifest order) before the next, in the order the manifest first names
+ * them -- their rank (SPEC §9.5): one writer may fill several FIFOs in
+ * turn, and the FIFO it is not writing yet must not be waited for.  Spooled
+ * streams are read before the writes, passing ones during them, so the
+ * streams that pass are the last ranks, from the first rank k on: every
+ * stream that is spooled, and every stream before it, is below k; so is a
+ * stream before one whose first skip= is dropped at plan time; and from k
+ * on, the passing fragments must come in the target in rank order (in
+ * manifest order within a stream).
+ *
  * Bytes go to memory up to PLAN_SPOOL_MEM in all; from the fragment that
  * would pass that bound on, everything goes to one unlinked temporary file,
  * which then serves as an ordinary seekable source.  Memory fragments are
@@ -216,20 +227,83 @@ static int mark_pass_candidates(struct plan *p, const struct manifest *m)
 	return 0;
 }
 
-/* Spool the fragments of the stream sources that match want_pass. */
-static int spool_sources(struct spooler *s, const struct manifest *m, int want_pass,
-			 struct errors *err)
+/* The stream fragments in reading order, and each source's rank. */
+struct stream_order {
+	uint32_t *rank;		/* per source; NO_RANK: not a stream */
+	uint32_t *frag;		/* stream fragments by (rank, manifest index) */
+	size_t nfrag;
+	uint32_t nranks;
+};
+
+#define NO_RANK UINT32_MAX
+
+static int32_t stream_src(const struct plan *p, const struct manifest *m, size_t i)
+{
+	int32_t s = p->pf[i].src;
+
+	return m->frag[i].kind == FRAG_FILE && s >= 0 && p->src[s].stream ? s : -1;
+}
+
+/* Rank the stream sources by their first fragment, then sort the stream
+ * fragments by rank with a counting sort (linear in fragments); 0 or -1. */
+static int order_streams(struct stream_order *o, const struct plan *p, const struct manifest *m)
+{
+	size_t *next;
+
+	memset(o, 0, sizeof(*o));
+	o->rank = malloc((p->nsrc + 1) * sizeof(*o->rank));
+	next = calloc(p->nsrc + 1, sizeof(*next));
+	if (!o->rank || !next)
+		goto nomem;
+	for (size_t s = 0; s < p->nsrc; s++)
+		o->rank[s] = NO_RANK;
+	for (size_t i = 0; i < m->nfrag; i++) {
+		int32_t s = stream_src(p, m, i);
+
+		if (s < 0)
+			continue;
+		if (o->rank[s] == NO_RANK)
+			o->rank[s] = o->nranks++;
+		next[o->rank[s]]++;
+		o->nfrag++;
+	}
+	for (size_t r = 0, at = 0, n; r < o->nranks; r++, at += n) {
+		n = next[r];
+		next[r] = at;	/* where rank r's fragments start */
+	}
+	if (!(o->frag = malloc((o->nfrag + 1) * sizeof(*o->frag))))
+		goto nomem;
+	for (size_t i = 0; i < m->nfrag; i++)
+		if (stream_src(p, m, i) >= 0)
+			o->frag[next[o->rank[p->pf[i].src]]++] = (uint32_t)i;
+	free(next);
+	return 0;
+nomem:
+	free(next);
+	free(o->rank);
+	o->rank = NULL;
+	return -1;
+}
+
+static void order_release(struct stream_order *o)
+{
+	free(o->rank);
+	free(o->frag);
+}
+
+/* Spool every stream below rank k, in reading order; those pass no more. */
+static int spool_below(struct spooler *s, const struct manifest *m, const struct stream_order *o,
+		       uint32_t k, struct errors *err)
 {
 	struct plan *p = s->p;
 
-	for (size_t i = 0; i < m->nfrag; i++) {
-		const struct source *src;
+	for (size_t n = 0; n < o->nfrag; n++) {
+		uint32_t i = o->frag[n];
+		struct source *src = &p->src[p->pf[i].src];
 
-		if (m->frag[i].kind != FRAG_FILE || p->pf[i].src < 0 || p->pf[i].spooled)
+		if (o->rank[p->pf[i].src] >= k && src->pass)
 			continue;
-		src = &p->src[p->pf[i].src];
-		if (!src->stream || src->pass != want_pass)
-			continue;
+		src->pass = 0;
 		if (!s->piece && !(s->piece = malloc(PIECE))) {
 			return error_nomem(err);
 		}
@@ -237,6 +311,26 @@ static int spool_sources(struct spooler *s, const struct manifest *m, int want_p
 			return -1;
 	}
 	return 0;
+}
+
+/* The first rank that may pass before placement: above every stream that
+ * cannot, and not below one whose skip= is read now (a dry run reads no
+ * skip=, so that one does not count). */
+static uint32_t first_pass_rank(const struct plan *p, const struct manifest *m,
+				const struct stream_order *o, int dry_run)
+{
+	uint32_t k = 0, prev = NO_RANK;
+
+	for (size_t n = 0; n < o->nfrag; n++) {
+		uint32_t i = o->frag[n], r = o->rank[p->pf[i].src];
+
+		if (!p->src[p->pf[i].src].pass)
+			k = r + 1;
+		else if (r != prev && m->frag[i].skip && !dry_run && r > k)
+			k = r;
+		prev = r;
+	}
+	return k;
 }
 
 static void spool_done(struct spooler *s, const struct manifest *m)
@@ -254,20 +348,23 @@ static void spool_done(struct spooler *s, const struct manifest *m)
 		}
 }
 
-int plan_spool(struct plan *p, const struct manifest *m, int pass_through, struct errors *err)
+int plan_spool(struct plan *p, const struct manifest *m, int pass_through, int dry_run,
+	       struct errors *err)
 {
 	struct spooler s = { .p = p, .fd = -1 };
+	struct stream_order o;
 	int rc;
 
-	if (mark_pass_candidates(p, m) < 0) {
+	if (mark_pass_candidates(p, m) < 0 || order_streams(&o, p, m) < 0) {
 		return error_nomem(err);
 	}
 	for (size_t i = 0; i < p->nsrc; i++)
 		p->src[i].pass &= pass_through;
+	rc = spool_below(&s, m, &o, first_pass_rank(p, m, &o, dry_run), err);
 	for (size_t i = 0; i < m->nfrag; i++)	/* known without reading */
 		if (m->frag[i].kind == FRAG_FILE && p->pf[i].src >= 0 && p->src[p->pf[i].src].pass)
 			p->pf[i].len = m->frag[i].len;
-	rc = spool_sources(&s, m, 0, err);
+	order_release(&o);
 	/* plan_pass_streams may spool more: the buffer may still move. */
 	free(s.piece);
 	p->spooler_fd = s.fd;
@@ -276,49 +373,88 @@ int plan_spool(struct plan *p, const struct manifest *m, int pass_through, struc
 	return rc;
 }
 
-/* After placement: a passing stream must be read in target order, which is
- * manifest order; otherwise spool it now.  Then drop its first skip=.  A
- * dry run reads neither: it only shows where the bytes would go. */
+/* Whether the passing fragments of rank k and above come in the target in
+ * rank order, and in manifest order within a stream. */
+static int in_reading_order(const struct plan *p, const struct manifest *m,
+			    const struct stream_order *o, uint32_t k)
+{
+	uint32_t last_rank = 0, last = 0;
+	int seen = 0;
+
+	for (size_t n = 0; n < p->npieces; n++) {
+		uint32_t i = plan_piece(p, n).frag, r;
+		int32_t s = stream_src(p, m, i);
+
+		if (s < 0 || !p->src[s].pass || (r = o->rank[s]) < k)
+			continue;
+		if (seen && (r < last_rank || (r == last_rank && i < last)))
+			return 0;
+		seen = 1;
+		last_rank = r;
+		last = i;
+	}
+	return 1;
+}
+
+/* The first rank from which the streams can pass in the target's order:
+ * the property holds for every rank above one where it holds. */
+static uint32_t first_ordered_rank(const struct plan *p, const struct manifest *m,
+				   const struct stream_order *o)
+{
+	uint32_t lo = 0, hi = o->nranks;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (in_reading_order(p, m, o, mid))
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+/* Drop the first skip= of each stream that passes, in reading order. */
+static int skip_passing(struct spooler *s, const struct manifest *m, const struct stream_order *o,
+			int dry_run, struct errors *err)
+{
+	struct plan *p = s->p;
+
+	for (size_t n = 0; n < o->nfrag; n++) {
+		uint32_t i = o->frag[n];
+		int32_t src = p->pf[i].src;
+
+		if (src < 0 || !p->src[src].stream || !p->src[src].pass)
+			continue;
+		p->pf[i].pass = 1;
+		if (!m->frag[i].skip || dry_run)
+			continue;
+		if (!s->piece && !(s->piece = malloc(PIECE)))
+			return error_nomem(err);
+		if (skip_stream(s, p->src[src].fd, m, &m->frag[i], err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* After placement: the streams that cannot pass in the target's order are
+ * spooled now, with every stream before them; then the first skip= of the
+ * first passing one is dropped.  A dry run reads neither: it only shows
+ * where the bytes would go. */
 int plan_pass_streams(struct plan *p, const struct manifest *m, int dry_run, struct errors *err)
 {
 	struct spooler s = { .p = p, .fd = p->spooler_fd, .fsrc = p->spooler_src,
 			     .flen = p->spooler_len };
-	int64_t *last = malloc((p->nsrc + 1) * sizeof(*last));
-	int rc = 0;
+	struct stream_order o;
+	int rc;
 
-	if (!last) {
+	if (order_streams(&o, p, m) < 0) {
 		return error_nomem(err);
 	}
-	for (size_t i = 0; i < p->nsrc; i++)
-		last[i] = -1;
-	for (size_t k = 0; k < p->npieces; k++) {
-		uint32_t i = plan_piece(p, k).frag;
-		int32_t src = p->pf[i].src;
-
-		if (m->frag[i].kind != FRAG_FILE || src < 0 || !p->src[src].pass)
-			continue;
-		if ((int64_t)i < last[src] && !dry_run)
-			p->src[src].pass = 0;	/* out of order: spool it */
-		last[src] = i;
-	}
-	free(last);
-	rc = spool_sources(&s, m, 0, err);
-	for (size_t i = 0; i < m->nfrag && rc == 0; i++) {
-		int32_t src = p->pf[i].src;
-
-		if (m->frag[i].kind != FRAG_FILE || src < 0 || !p->src[src].stream ||
-		    !p->src[src].pass)
-			continue;
-		p->pf[i].pass = 1;
-		if (m->frag[i].skip && !dry_run) {
-			if (!s.piece && !(s.piece = malloc(PIECE))) {
-				error_nomem(err);
-				rc = -1;
-				break;
-			}
-			rc = skip_stream(&s, p->src[src].fd, m, &m->frag[i], err);
-		}
-	}
+	rc = spool_below(&s, m, &o, dry_run ? 0 : first_ordered_rank(p, m, &o), err);
+	if (rc == 0)
+		rc = skip_passing(&s, m, &o, dry_run, err);
+	order_release(&o);
 	spool_done(&s, m);
 	return rc;
 }

@@ -13,8 +13,9 @@
 
 /* pread exactly n bytes at off: 0, or an errno (EIO: the file ended). */
 int pread_full(int fd, void *buf, size_t n, int64_t off);
-/* read(2) that waits out EINTR, and EAGAIN with poll (a source left
- * non-blocking by another program): >= 0 bytes, or -1 with errno. */
+/* read(2) that waits with poll until fd is readable (a non-blocking
+ * source, or a FIFO whose writer has not come yet) and waits out EINTR:
+ * >= 0 bytes, or -1 with errno. */
 ssize_t read_wait(int fd, void *buf, size_t n);
 /* All of the file at path, at most max bytes (one more is E2BIG), into a
  * malloc'd *buf of *len bytes plus a spare one (for a NUL): 0 or an errno. */

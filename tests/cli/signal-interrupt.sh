@@ -110,4 +110,19 @@ if [ "$rc" = 130 ]; then
 else
 	note "text report: the job finished before SIGINT landed (exit $rc)"
 fi
+
+# Before anything is written a signal kills as it always does: a wait for a
+# FIFO's writer ends with the signal's status at once, no target made.
+mkfifo nowriter
+"$AIOWRITE" -e 'file nowriter' -o never.img 2>err &
+pid=$!
+sleep 0.5
+kill -TERM "$pid"
+i=0
+while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+kill -0 "$pid" 2>/dev/null && { kill -9 "$pid"; fail "SIGTERM while waiting for a FIFO's writer did not stop the run"; }
+wait "$pid"
+rc=$?
+[ "$rc" = 143 ] || fail "SIGTERM while waiting for a writer: exit $rc, expected 143"
+[ ! -e never.img ] || fail "a target was made before the signal"
 exit 0
