@@ -17,8 +17,8 @@
 #    behaviour of an open descriptor, not an error: rename(2) does not
 #    change the inode being read; a writer that wants the new content must
 #    start a new run.
-# The source is a 1 GiB sparse file (1 MiB of random bytes, then a hole),
-# so it costs no disk; the run is stopped early by the truncation, so the
+# The source is a 1 GiB file (1 MiB of random bytes, then allocated blocks
+# that read as zeros), so it costs no disk writes; the run is stopped early by the truncation, so the
 # target stays small.  If a run reads everything before the shell can
 # truncate, it is retried with a 4 GiB source, then skipped.
 . "${TESTS_DIR:-$(dirname "$0")/..}/cli/lib.sh"
@@ -27,8 +27,10 @@ needs jq
 HEAD=1048576
 randfile head.bin $HEAD
 
-# mksrc NAME SIZE: the head, then a hole up to SIZE.
-mksrc() { rm -f "$1"; cp head.bin "$1" && truncate -s "$2" "$1" || fail "mksrc $*"; }
+# mksrc NAME SIZE: the head, then zeros up to SIZE in blocks allocated but
+# never written (fallocate): no disk written, yet no hole, which the tool
+# would neither read nor write (SPEC §9.1).
+mksrc() { rm -f "$1"; cp head.bin "$1" && fallocate -l "$2" "$1" || fail "mksrc $*"; }
 
 # start ARGS...: the tool in the background, writing src to out.img with a
 # JSON report (-v) in rep.json; returns once out.img is not empty (or the
