@@ -138,18 +138,6 @@ int clone_range(struct cloner *c, const iob_entry *e, uint64_t done, uint64_t n,
 	return 0;
 }
 
-/* n bytes of entry i went into the target: consume them as iob_send would
- * have (the entries before i are empty). */
-static void consume(io_batch *b, size_t i, uint64_t n)
-{
-	iob_entry *e = &b->e[i];
-
-	e->n -= n;
-	e->at += (int64_t)n;
-	e->off += n;
-	b->bytesleft -= n;
-	b->next = e->n ? i : i + 1;
-}
 
 /* Clone n bytes of entry i at the target's offset pos, then move the
  * offset past them; when the offset cannot move, the bytes are left to
@@ -167,7 +155,7 @@ static uint64_t stream_clone(struct cloner *c, io_batch *b, size_t i, off_t pos,
 		return 0;
 	}
 	count(r, b->e[i].tag, n);
-	consume(b, i, n);
+	batch_consume(b, i, n);
 	return n;
 }
 

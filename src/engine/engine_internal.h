@@ -33,6 +33,11 @@ static inline struct frag_outcome *outcome_of(struct engine_result *r, uint32_t 
  * written instead: the bytes are right either way. */
 void count_holes(struct engine_result *r, uint32_t tag, uint64_t n);
 
+/* n bytes of entry i went out another way (a gap skipped, a span cloned):
+ * consume them as iob_send or iob_write would have (the entries before i
+ * are empty, so i is the next entry).  Not for a buffer entry. */
+void batch_consume(io_batch *b, size_t i, uint64_t n);
+
 /* Whether n bytes are all zero. */
 int all_zero(const unsigned char *p, size_t n);
 

@@ -111,3 +111,14 @@ int all_zero(const unsigned char *p, size_t n)
 {
 	return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
 }
+
+void batch_consume(io_batch *b, size_t i, uint64_t n)
+{
+	iob_entry *e = &b->e[i];
+
+	e->n -= n;
+	e->at += (int64_t)n;
+	e->off += n;
+	b->bytesleft -= n;
+	b->next = e->n ? i : i + 1;
+}

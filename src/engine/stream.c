@@ -150,18 +150,6 @@ static int64_t position(const io_batch *b, size_t *entry)
 	return i < b->used ? b->e[i].at : 0;
 }
 
-/* k bytes of gap entry i were skipped: consume them as iob_write would
- * (the entries before i are empty, so i is the next entry). */
-static void consume_gap(io_batch *b, size_t i, uint64_t k)
-{
-	iob_entry *e = &b->e[i];
-
-	e->n -= k;
-	e->at += (int64_t)k;
-	e->off += k;
-	b->bytesleft -= k;
-	b->next = e->n ? i : i + 1;
-}
 
 /* Gap entry i into the chain's skip(), whole; 0, or -1 when the run ends
  * (a permanent error, recorded as a failed request, or a signal). */
@@ -173,7 +161,7 @@ static int skip_gap(struct stream_run *x, size_t i)
 		int64_t at = e->at, r = stage_skip(x->head, e->n);
 
 		if (r > 0 && (uint64_t)r <= e->n) {
-			consume_gap(x->b, i, (uint64_t)r);
+			batch_consume(x->b, i, (uint64_t)r);
 			x->skipped += (uint64_t)r;
 			x->done += (uint64_t)r;
 			if (x->o->progress)
