@@ -126,17 +126,7 @@ static void queue_fill(struct writer *w)
 		pthread_cond_wait(&w->cv, &w->mu);
 }
 
-static void copy_fill(void *ctx, unsigned char *dst, size_t k)
-{
-	const unsigned char **src = ctx;
-
-	memcpy(dst, *src, k);
-	*src += k;
-}
-
-/* n bytes into the writer's ring, made there by fill (a copy, or a filter's
- * output made in place). */
-static int64_t sink_write_async(struct sink *s, uint64_t n, produce_fn fill, void *ctx)
+static int64_t sink_write_async(struct sink *s, const unsigned char *buf, uint64_t n)
 {
 	struct writer *w = s->w;
 	uint64_t taken = 0;
@@ -148,9 +138,9 @@ static int64_t sink_write_async(struct sink *s, uint64_t n, produce_fn fill, voi
 		size_t k = WRITER_BUF - w->fill < n - taken ? WRITER_BUF - w->fill
 							     : (size_t)(n - taken);
 
-		/* The buffer being filled is the producer's own: fill unlocked. */
+		/* The buffer being filled is the producer's own: copy unlocked. */
 		pthread_mutex_unlock(&w->mu);
-		fill(ctx, to, k);
+		memcpy(to, buf + taken, k);
 		pthread_mutex_lock(&w->mu);
 		w->fill += k;
 		taken += k;
@@ -178,11 +168,8 @@ static int64_t sink_write(struct stage *st, const void *buf, uint64_t n)
 		s->threaded = 0;
 		writer_start(s);	/* or, failing that, direct writes */
 	}
-	if (s->w) {
-		const unsigned char *from = buf;
-
-		return sink_write_async(s, n, copy_fill, &from);
-	}
+	if (s->w)
+		return sink_write_async(s, buf, n);
 	for (;;) {
 		ssize_t w = write(s->fd, buf, n > SSIZE_MAX ? SSIZE_MAX : n);
 
@@ -196,17 +183,6 @@ static int64_t sink_write(struct stage *st, const void *buf, uint64_t n)
 			return -1;
 		}
 	}
-}
-
-/* Output made in the writer's ring, once the writer runs; before that
- * (direct writes may take less than offered, or say EAGAIN), 0. */
-static int64_t sink_produce(struct stage *st, uint64_t n, produce_fn fill, void *ctx)
-{
-	struct sink *s = (struct sink *)st;
-
-	if (!s->w || (s->stop && *s->stop))
-		return 0;
-	return sink_write_async(s, n, fill, ctx);
 }
 
 int sink_drain(struct stage *st)
@@ -274,7 +250,6 @@ static void sink_destroy(struct stage *st)
 static const struct stage_ops sink_ops = {
 	.name = "sink",
 	.write = sink_write,
-	.produce = sink_produce,
 	.finish = sink_finish,
 	.destroy = sink_destroy,
 };

@@ -41,18 +41,10 @@
 
 struct stage;
 
-/* Puts k bytes of output at dst (stage_produce). */
-typedef void (*produce_fn)(void *ctx, unsigned char *dst, size_t k);
-
 struct stage_ops {
 	const char *name;
 	int text;		/* its output is text (fit for a terminal) */
 	int64_t (*write)(struct stage *st, const void *buf, uint64_t n);
-	/* Optional: take up to n bytes that fill() puts straight into the
-	 * stage's own buffer, saving the caller a buffer and a copy; 0 when
-	 * it cannot now (use write), else as write.  It takes every byte it
-	 * lets fill() make: fill() is never called for bytes then refused. */
-	int64_t (*produce)(struct stage *st, uint64_t n, produce_fn fill, void *ctx);
 	int (*finish)(struct stage *st);
 	void (*destroy)(struct stage *st);
 	int64_t (*skip)(struct stage *st, uint64_t n);	/* NULL: gaps are zeros */
@@ -89,9 +81,6 @@ struct stage *filter_create_threads(const char *spec, int threads, struct errors
 /* The write of stage st (st->ops->write), at most FILTER_CALL_MAX bytes a
  * call, counting st->in. */
 int64_t stage_write(struct stage *st, const void *buf, uint64_t n);
-/* stage_write, the bytes made by fill() in the stage's own buffer: st's
- * produce(), or 0 when it has none or cannot now. */
-int64_t stage_produce(struct stage *st, uint64_t n, produce_fn fill, void *ctx);
 /* n bytes of gap into stage st: its skip(), or else zeros through its
  * write() (up to 64 KiB a call).  Returns the gap bytes taken (> 0) or -1
  * with errno, as stage_write; counts them in st->in. */

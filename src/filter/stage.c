@@ -31,20 +31,6 @@ int64_t stage_write(struct stage *st, const void *buf, uint64_t n)
 	return r;
 }
 
-int64_t stage_produce(struct stage *st, uint64_t n, produce_fn fill, void *ctx)
-{
-	int64_t r;
-
-	if (n == 0 || !st->ops->produce)
-		return 0;
-	if (n > FILTER_CALL_MAX)
-		n = FILTER_CALL_MAX;
-	r = st->ops->produce(st, n, fill, ctx);
-	if (r > 0)
-		st->in += (uint64_t)r;
-	return r;
-}
-
 /* A gap into a stage that keeps no gaps is zeros, from one static buffer,
  * at most 64 KiB a call: the caller loops, as after any short write. */
 int64_t stage_skip(struct stage *st, uint64_t n)

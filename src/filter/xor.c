@@ -80,35 +80,10 @@ static size_t xor_encode(struct stage *st, unsigned char *out, const unsigned ch
 	return n;
 }
 
-struct xor_input {
-	struct xor_filter *f;
-	const unsigned char *src;
-};
-
-static void xor_fill(void *ctx, unsigned char *dst, size_t k)
-{
-	struct xor_input *in = ctx;
-
-	xor_run(in->f, dst, in->src, k);
-	in->src += k;
-}
-
-/* With nothing pending, the XOR goes straight into the next stage's buffer
- * when it offers one (the sink's writer ring): W3's xor then copies each
- * byte twice before the write (read, XOR) instead of three times. */
 static int64_t xor_write(struct stage *st, const void *buf, uint64_t n)
 {
 	struct xor_filter *f = (struct xor_filter *)st;
 
-	if (f->o.head == f->o.tail && st->next) {
-		struct xor_input in = { f, buf };
-		int64_t r = stage_produce(st->next, n, xor_fill, &in);
-
-		if (r > 0)
-			st->out += (uint64_t)r;
-		if (r != 0)
-			return r;
-	}
 	return transform_write(st, &f->o, buf, n, f->o.cap, xor_encode);
 }
 

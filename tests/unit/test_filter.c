@@ -164,12 +164,10 @@ static int run_command(const char *cmd, struct bytes *out)
 
 /* ---- the capture stage -------------------------------------------------- */
 
-enum temper { T_ALL, T_ONE, T_P7, T_P4099, T_EAGAIN3, T_HALF, T_PRODUCE, NTEMPER,
-	      T_EPIPE = NTEMPER };
+enum temper { T_ALL, T_ONE, T_P7, T_P4099, T_EAGAIN3, T_HALF, NTEMPER, T_EPIPE = NTEMPER };
 
 static const char *const temper_name[] = { "all", "1 byte", "7 bytes", "4099 bytes",
-					   "EAGAIN every 3rd", "half",
-					   "produce: 0 every 3rd, else up to 5000 bytes", "EPIPE" };
+					   "EAGAIN every 3rd", "half", "EPIPE" };
 
 struct capture {
 	struct stage st;
@@ -221,23 +219,6 @@ static int64_t capture_write(struct stage *st, const void *buf, uint64_t n)
 	return (int64_t)k;
 }
 
-/* T_PRODUCE: a stage that makes its input in its own buffer (stage_produce)
- * and at times cannot (0: the caller writes instead). */
-static int64_t capture_produce(struct stage *st, uint64_t n, produce_fn fill, void *ctx)
-{
-	struct capture *c = (struct capture *)st;
-	unsigned char *buf;
-	size_t k = n < 5000 ? (size_t)n : 5000;
-
-	if (c->temper != T_PRODUCE || ++c->calls % 3 == 0)
-		return 0;
-	buf = xmalloc(k);
-	fill(ctx, buf, k);
-	bytes_add(&c->b, buf, k);
-	free(buf);
-	return (int64_t)k;
-}
-
 static int capture_finish(struct stage *st)
 {
 	(void)st;
@@ -255,7 +236,6 @@ static void capture_destroy(struct stage *st)
 static const struct stage_ops capture_ops = {
 	.name = "capture",
 	.write = capture_write,
-	.produce = capture_produce,
 	.finish = capture_finish,
 	.destroy = capture_destroy,
 };
