@@ -347,7 +347,17 @@ static void check_fragments(const struct manifest *m, const uint8_t *d, size_t n
 			REQUIRE(f->len == -1 && f->skip == 0, i);
 			REQUIRE(f->sha256 == NULL, i);
 			break;
-		case FRAG_FIELD:
+		case FRAG_FIELD: {
+			/* Without keys its value lives in the fragment (frag_field). */
+			struct field_shape fs = frag_field(m, f);
+
+			REQUIRE(fs.value.set, i);
+			REQUIRE(fs.width == 1 || fs.width == 2 || fs.width == 4 || fs.width == 8, i);
+			if (!f->ext && fs.value.expr)
+				REQUIRE(inside(fs.value.expr, fs.value.n, o), i);
+			REQUIRE(f->sha256 == NULL, i);
+			break;
+		}
 		case FRAG_DIGEST:
 			REQUIRE(f->ext != 0 && frag_ext(m, f)->value.expr != NULL, i);
 			REQUIRE(f->sha256 == NULL, i);
@@ -506,9 +516,13 @@ static void check_round_trip(const struct manifest *m)
 	int r;
 
 	/* The canonical form is v1's: a manifest with v2 lines (an ext record,
-	 * pad, an include) is checked by the line-at-a-time parse alone. */
+	 * a field, which may have none, pad, an include) is checked by the
+	 * line-at-a-time parse alone. */
 	if (m->next || m->pad_at.set || m->norigin > 1)
 		return;
+	for (size_t i = 0; i < m->nfrag; i++)
+		if (m->frag[i].kind > FRAG_UUID)
+			return;
 	canonical(m, &b);
 	manifest_init(&m2);
 	r = manifest_add_text(&m2, "canon", ".", b.p ? b.p : "", b.n, &err);
