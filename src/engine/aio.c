@@ -714,6 +714,9 @@ static int setup(struct aio_run *x)
 
 		x->zblock = fstat(x->t->fd, &st) == 0 && st.st_blksize > 0 ? (uint64_t)st.st_blksize
 									   : 4096;
+		/* --direct: cut requests only where O_DIRECT takes them. */
+		if (x->t->direct && x->zblock % x->t->dio_align)
+			x->zblock = 0;
 	}
 	clone_start(&x->clone, x->t, x->o->clone);
 	x->fd[0] = x->t->fd;
