@@ -43,15 +43,20 @@ data "in one block" at=240100
 data "next" at=240120
 file src.bin skip=99 len=3 at=250001
 M
-# want.img: the image, put together with dd.
-truncate -s 250004 want.img
-printf HELLO > p; put p 0 5 want.img 3
-put src.bin 7 200001 want.img 1000
-head -c 777 /dev/zero | tr '\0' 'Z' > p; put p 0 777 want.img 201002
-printf '\001\002' > p; put p 0 2 want.img 201780
-printf 'in one block' > p; put p 0 12 want.img 240100
-printf next > p; put p 0 4 want.img 240120
-put src.bin 99 3 want.img 250001
+# lay_out FILE: m's fragments put into FILE with dd, which grows to the
+# image's length (its bytes elsewhere stay).
+lay_out() {
+	truncate -s 250004 "$1"
+	printf HELLO > p; put p 0 5 "$1" 3
+	put src.bin 7 200001 "$1" 1000
+	head -c 777 /dev/zero | tr '\0' 'Z' > p; put p 0 777 "$1" 201002
+	printf '\001\002' > p; put p 0 2 "$1" 201780
+	put /dev/zero 0 20000 "$1" 210001
+	printf 'in one block' > p; put p 0 12 "$1" 240100
+	printf next > p; put p 0 4 "$1" 240120
+	put src.bin 99 3 "$1" 250001
+}
+lay_out want.img
 
 # aligned FILE: every request record of a -v JSON report is aligned to 512.
 aligned() {
@@ -111,15 +116,7 @@ fi
 # last one (past its old end), and --verify reads it all back.
 randfile old.img 240110
 cp old.img "$W/p.img"; cp old.img pwant.img
-truncate -s 250004 pwant.img
-printf HELLO > p; put p 0 5 pwant.img 3
-put src.bin 7 200001 pwant.img 1000
-head -c 777 /dev/zero | tr '\0' 'Z' > p; put p 0 777 pwant.img 201002
-printf '\001\002' > p; put p 0 2 pwant.img 201780
-put /dev/zero 0 20000 pwant.img 210001
-printf 'in one block' > p; put p 0 12 pwant.img 240100
-printf next > p; put p 0 4 pwant.img 240120
-put src.bin 99 3 pwant.img 250001
+lay_out pwant.img
 run 0 "$AIOWRITE" m --direct --patch --verify -o "$W/p.img" -v --report=json
 same "$W/p.img" pwant.img
 aligned out
@@ -139,15 +136,8 @@ then
 else
 	run 0 "$AIOWRITE" m --direct --atomic --patch --verify -o "$W/t.img"
 fi
-cp old.img pwant.img; truncate -s 250004 pwant.img
-printf HELLO > p; put p 0 5 pwant.img 3
-put src.bin 7 200001 pwant.img 1000
-head -c 777 /dev/zero | tr '\0' 'Z' > p; put p 0 777 pwant.img 201002
-printf '\001\002' > p; put p 0 2 pwant.img 201780
-put /dev/zero 0 20000 pwant.img 210001
-printf 'in one block' > p; put p 0 12 pwant.img 240100
-printf next > p; put p 0 4 pwant.img 240120
-put src.bin 99 3 pwant.img 250001
+cp old.img pwant.img
+lay_out pwant.img
 same "$W/t.img" pwant.img
 run 0 "$AIOWRITE" m --direct --atomic --force --verify -o "$W/t.img"
 same "$W/t.img" want.img

@@ -179,17 +179,6 @@ static void check_u64(const char *what, const char *name, uint64_t got, uint64_t
 	}
 }
 
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-
-	if (!p) {
-		fprintf(stderr, "test_checksum: out of memory\n");
-		exit(1);
-	}
-	return p;
-}
-
 static struct cksum *xcksum(enum cksum_kind kind, const struct crc_model *m)
 {
 	struct cksum *c = cksum_new(kind, m);
@@ -391,7 +380,7 @@ static void test_chunking(void)
 	};
 	uint64_t st = 12345;
 	size_t n = 5000;
-	unsigned char *buf = xmalloc(n), whole[CKSUM_DIGEST_MAX], cut[CKSUM_DIGEST_MAX];
+	unsigned char *buf = unit_xmalloc(n), whole[CKSUM_DIGEST_MAX], cut[CKSUM_DIGEST_MAX];
 
 	fill_random(&st, buf, n);
 	for (size_t i = 0; i < NCATALOGUE; i++) {
@@ -467,7 +456,7 @@ static void test_fill(void)
 		"CRC-3/GSM",
 	};
 	uint64_t st = 777, n[sizeof ns / sizeof ns[0] + 3];
-	unsigned char *buf = xmalloc(MAX_FILL);
+	unsigned char *buf = unit_xmalloc(MAX_FILL);
 	char name[64];
 
 	memcpy(n, ns, sizeof ns);

@@ -38,44 +38,13 @@
 
 /* ---- small utilities ---------------------------------------------------- */
 
-static uint32_t rnd32(uint32_t *st)
-{
-	uint32_t x = *st;
-
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	return *st = x;
-}
-
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-
-	if (!p) {
-		fprintf(stderr, "test_filter: out of memory\n");
-		exit(1);
-	}
-	return p;
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p) {
-		fprintf(stderr, "test_filter: out of memory\n");
-		exit(1);
-	}
-	return p;
-}
-
 static unsigned char *random_bytes(size_t n, uint32_t seed)
 {
-	unsigned char *p = xmalloc(n);
+	unsigned char *p = unit_xmalloc(n);
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		p[i] = (unsigned char)(rnd32(&seed) >> 24);
+		p[i] = (unsigned char)(unit_rnd32(&seed) >> 24);
 	return p;
 }
 
@@ -88,18 +57,18 @@ static unsigned char *text_bytes(size_t n, uint32_t seed)
 	static const char *const words[] = { "alpha", "beta", "gamma", "delta", "manifest",
 					     "fragment", "offset", "request", "stream", "filter",
 					     "gzip", "block", "dictionary" };
-	unsigned char *p = xmalloc(n);
+	unsigned char *p = unit_xmalloc(n);
 	size_t i = 0;
 
 	while (i < n) {
-		uint32_t r = rnd32(&seed);
+		uint32_t r = unit_rnd32(&seed);
 		char w[32];
 		size_t k, j;
 
 		if (r % 61 == 0 && i > 40000) {
-			size_t from = i - 1000 - rnd32(&seed) % 39000;
+			size_t from = i - 1000 - unit_rnd32(&seed) % 39000;
 
-			k = 200 + rnd32(&seed) % 3000;
+			k = 200 + unit_rnd32(&seed) % 3000;
 			for (j = 0; j < k && i < n; j++)
 				p[i++] = p[from + j];
 			continue;
@@ -129,7 +98,7 @@ static void bytes_add(struct bytes *b, const void *p, size_t n)
 		b->cap = b->cap ? b->cap : 4096;
 		while (b->cap < b->n + n)
 			b->cap *= 2;
-		b->p = xrealloc(b->p, b->cap);
+		b->p = unit_xrealloc(b->p, b->cap);
 	}
 	memcpy(b->p + b->n, p, n);
 	b->n += n;
@@ -242,7 +211,7 @@ static const struct stage_ops capture_ops = {
 
 static struct capture *capture_new(int temper)
 {
-	struct capture *c = xmalloc(sizeof *c);
+	struct capture *c = unit_xmalloc(sizeof *c);
 
 	memset(c, 0, sizeof *c);
 	c->st.ops = &capture_ops;
@@ -268,7 +237,7 @@ static size_t piece_size(int chunking, uint32_t *rng, size_t left)
 	case C_4099: k = 4099; break;
 	case C_64K: k = 64 * KiB; break;
 	case C_RANDOM:
-		k = rnd32(rng) % 4 == 0 ? 1 + rnd32(rng) % 16 : 1 + rnd32(rng) % 300000;
+		k = unit_rnd32(rng) % 4 == 0 ? 1 + unit_rnd32(rng) % 16 : 1 + unit_rnd32(rng) % 300000;
 		break;
 	}
 	return k < left ? k : left;
@@ -434,7 +403,7 @@ static char *hex_spec(const char *prefix, const unsigned char *key, size_t n, in
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	size_t p = strlen(prefix), i;
-	char *s = xmalloc(p + 2 * n + 1);
+	char *s = unit_xmalloc(p + 2 * n + 1);
 
 	memcpy(s, prefix, p);
 	for (i = 0; i < n; i++) {
@@ -607,7 +576,7 @@ static void test_hex(const unsigned char *data)
 static void check_gunzip(const char *spec, const struct bytes *gz, const unsigned char *in,
 			 size_t n)
 {
-	unsigned char *plain = xmalloc(n + 1);
+	unsigned char *plain = unit_xmalloc(n + 1);
 	z_stream z;
 	int r;
 
@@ -835,7 +804,7 @@ static void test_gzip_blocks(const unsigned char *data)
 		 * them, 128 KiB blocks lose several percent on this text). */
 		{
 			uLongf zn = compressBound((uLong)big);
-			unsigned char *z = xmalloc(zn);
+			unsigned char *z = unit_xmalloc(zn);
 
 			CHECK_INT(compress2(z, &zn, text, (uLong)big, 6), Z_OK);
 			if (!CHECK(out.n < zn + zn / 100))
@@ -888,7 +857,7 @@ static void check_unzstd(const char *spec, const struct bytes *z, const unsigned
 	static const unsigned char magic[4] = { 0x28, 0xb5, 0x2f, 0xfd };
 	ZSTD_DCtx *d = ZSTD_createDCtx();
 	ZSTD_inBuffer zin = { z->p, z->n, 0 };
-	unsigned char *plain = xmalloc(n + 1);
+	unsigned char *plain = unit_xmalloc(n + 1);
 	ZSTD_outBuffer zout = { plain, n + 1, 0 };
 	size_t r = 1;
 
@@ -919,7 +888,7 @@ static void check_unxz(const char *spec, const struct bytes *x, const unsigned c
 {
 	static const unsigned char magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
 	lzma_stream z = LZMA_STREAM_INIT;
-	unsigned char *plain = xmalloc(n + 1);
+	unsigned char *plain = unit_xmalloc(n + 1);
 	lzma_ret r;
 
 	if (!CHECK(x->n >= 32) || !CHECK_INT(lzma_stream_decoder(&z, UINT64_MAX, 0), LZMA_OK)) {

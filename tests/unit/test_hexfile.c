@@ -27,33 +27,12 @@
 
 static char tmpdir[] = "/tmp/test_hexfile.XXXXXX";
 
-static uint32_t rnd32(uint32_t *st)
-{
-	uint32_t x = *st;
-
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	return *st = x;
-}
-
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-
-	if (!p) {
-		fprintf(stderr, "test_hexfile: out of memory\n");
-		exit(1);
-	}
-	return p;
-}
-
 static unsigned char *random_bytes(size_t n, uint32_t seed)
 {
-	unsigned char *p = xmalloc(n);
+	unsigned char *p = unit_xmalloc(n);
 
 	for (size_t i = 0; i < n; i++)
-		p[i] = (unsigned char)(rnd32(&seed) >> 24);
+		p[i] = (unsigned char)(unit_rnd32(&seed) >> 24);
 	return p;
 }
 
@@ -374,7 +353,7 @@ static void test_ihex_errors(void)
 static void test_long_line(void)
 {
 	size_t n = 3 << 20;
-	char *text = xmalloc(n + 32);
+	char *text = unit_xmalloc(n + 32);
 	struct hex_image img;
 	struct hex_error e;
 
@@ -631,7 +610,7 @@ static void test_srec_cat(void)
 		       "-o gap.txt %s",
 		       out[i]) == 0)
 			expect_runs("gap.txt", f, r, 2);
-		ab = xmalloc((size_t)whole.len);
+		ab = unit_xmalloc((size_t)whole.len);
 		memset(ab, 0xff, (size_t)whole.len);
 		memcpy(ab, a, 1000);
 		memcpy(ab + 0x100400 - 0xfff00, b, 77);

@@ -32,26 +32,6 @@
 #include "plan/hexfile.h"
 #include "unit.h"
 
-static uint32_t rnd32(uint32_t *st)
-{
-	uint32_t x = *st;
-
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	return *st = x;
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p) {
-		fprintf(stderr, "test_hexout: out of memory\n");
-		exit(1);
-	}
-	return p;
-}
-
 /* ---- the capture stage -------------------------------------------------- */
 
 enum temper { T_ALL, T_ONE, T_P7, T_EAGAIN3, T_HALF, NTEMPER };
@@ -84,7 +64,7 @@ static int64_t capture_write(struct stage *st, const void *buf, uint64_t n)
 		c->cap = c->cap ? c->cap : 4096;
 		while (c->cap < c->n + k)
 			c->cap *= 2;
-		c->p = xrealloc(c->p, c->cap);
+		c->p = unit_xrealloc(c->p, c->cap);
 	}
 	memcpy(c->p + c->n, buf, k);
 	c->n += k;
@@ -449,13 +429,13 @@ static size_t random_image(struct seg *segs, size_t max, size_t size, uint32_t s
 			   unsigned char **store)
 {
 	size_t n = 0, used = 0;
-	int gap = (int)(rnd32(&seed) & 1);
+	int gap = (int)(unit_rnd32(&seed) & 1);
 
-	*store = xrealloc(NULL, size + 40 * 1024);
+	*store = unit_xrealloc(NULL, size + 40 * 1024);
 	for (size_t i = 0; i < size + 40 * 1024; i++)
-		(*store)[i] = (unsigned char)(rnd32(&seed) >> 24);
+		(*store)[i] = (unsigned char)(unit_rnd32(&seed) >> 24);
 	while (used < size && n < max) {
-		uint32_t r = rnd32(&seed);
+		uint32_t r = unit_rnd32(&seed);
 		size_t k = r % 4 == 0 ? 1 + r % 7 : 1 + r % (40 * 1024);
 
 		segs[n++] = (struct seg){ gap, k, gap ? NULL : *store + used };

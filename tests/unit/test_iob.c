@@ -32,31 +32,10 @@
 
 static uint32_t rng_state = 2463534242u;
 
-static uint32_t rnd32(uint32_t *st)
-{
-	uint32_t x = *st;
-
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	return *st = x;
-}
-
 /* A number in [0, n). */
 static uint64_t rnd(uint64_t n)
 {
-	return n ? rnd32(&rng_state) % n : 0;
-}
-
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-
-	if (!p) {
-		fprintf(stderr, "test_iob: out of memory\n");
-		exit(1);
-	}
-	return p;
+	return n ? unit_rnd32(&rng_state) % n : 0;
 }
 
 /* An anonymous temp file (already unlinked) holding n bytes of data. */
@@ -92,7 +71,7 @@ static unsigned char *slurp(int fd, size_t *len)
 		perror("test_iob: fstat");
 		exit(1);
 	}
-	p = xmalloc((size_t)st.st_size);
+	p = unit_xmalloc((size_t)st.st_size);
 	while (got < (size_t)st.st_size) {
 		r = pread(fd, p + got, (size_t)st.st_size - got, (off_t)got);
 		if (r <= 0)
@@ -108,7 +87,7 @@ static void pattern(unsigned char *p, size_t n, uint32_t seed)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		p[i] = (unsigned char)rnd32(&seed);
+		p[i] = (unsigned char)unit_rnd32(&seed);
 }
 
 static int check_bytes(const unsigned char *got, size_t gotlen,
@@ -154,7 +133,7 @@ static void build(io_batch *b, const struct item *it, size_t count)
 			CHECK_INT(iob_addbuf(b, it[i].p, it[i].n), 1);
 			break;
 		case IT_BUF_FREE:
-			copy = xmalloc(it[i].n);
+			copy = unit_xmalloc(it[i].n);
 			memcpy(copy, it[i].p, it[i].n);
 			if (!CHECK_INT(iob_addbuf_free(b, copy, it[i].n), 1))
 				free(copy);
@@ -190,7 +169,7 @@ static unsigned char *expect(const struct item *it, size_t count, size_t *len, i
 
 	for (i = 0; i < count; i++)
 		total += it[i].kind == IT_STR ? strlen((const char *)it[i].p) : it[i].n;
-	p = xmalloc(total);
+	p = unit_xmalloc(total);
 	*short_src = 0;
 	for (i = 0; i < count; i++) {
 		switch (it[i].kind) {
@@ -305,11 +284,11 @@ static int64_t sink_cb(int64_t s, const void *buf, uint64_t n)
 	case CB_TOO_MUCH:
 		return (int64_t)n + 1;
 	case CB_RANDOM:
-		if (rnd32(&k->rng) % 8 == 0) {
+		if (unit_rnd32(&k->rng) % 8 == 0) {
 			errno = EAGAIN;
 			return -1;
 		}
-		take = 1 + rnd32(&k->rng) % k->slice;
+		take = 1 + unit_rnd32(&k->rng) % k->slice;
 		if (take > n)
 			take = n;
 		break;
@@ -684,7 +663,7 @@ static void test_adds_and_overflow(void)
 	CHECK_INT(b->used, 2);
 
 	/* A failed _free add leaves the buffer with the caller. */
-	p = xmalloc(10);
+	p = unit_xmalloc(10);
 	errno = 0;
 	CHECK_INT(iob_addbuf_free(b, p, 10), 0);
 	CHECK_INT(errno, EOVERFLOW);
@@ -716,7 +695,7 @@ static void test_close_at_reset(void)
 	CHECK_INT(iob_addfile(b, keep, 0, 10), 1);
 	CHECK_INT(iob_addfile_close(b, give, 2, 3), 1);
 	CHECK_INT(iob_addfile_close(b, give2, 2, 0), 1);
-	CHECK_INT(iob_addbuf_free(b, xmalloc(1), 0), 1);
+	CHECK_INT(iob_addbuf_free(b, unit_xmalloc(1), 0), 1);
 	sink_init(&k, CB_ALL, 0);
 	CHECK_INT(iob_write((int64_t)(intptr_t)&k, b, sink_cb), 13);
 	check_bytes(k.data, k.len, (const unsigned char *)"0123456789234", 13, "close");

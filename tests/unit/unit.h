@@ -74,6 +74,34 @@ static inline const char *first_error(struct errors *es)
 	return buf;
 }
 
+/* xorshift32: a repeatable stream of numbers from the state *st (not 0). */
+static inline uint32_t unit_rnd32(uint32_t *st)
+{
+	uint32_t x = *st;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return *st = x;
+}
+
+/* realloc (malloc when p is NULL) that ends the test (exit 1) when out of
+ * memory; 0 bytes are 1. */
+static inline void *unit_xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p) {
+		fputs("out of memory\n", stderr);
+		exit(1);
+	}
+	return p;
+}
+
+static inline void *unit_xmalloc(size_t n)
+{
+	return unit_xrealloc(NULL, n);
+}
+
 /* n bytes at p as the whole file path; a failure ends the test (exit 1). */
 static inline void unit_write_file(const char *path, const void *p, size_t n)
 {
