@@ -34,8 +34,9 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo $(PKG_FALLBACK)
 ALL_CPPFLAGS := -std=c17 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Isrc $(CPPFLAGS)
 LIBS := $(PKG_LIBS) -lrt -lpthread
 
-# The io_batch library reads streams with src/util/io.c, so it carries it.
-IOB_SRC := $(sort $(wildcard src/iob/*.c)) src/util/io.c
+# The io_batch library reads streams with src/util/io.c and grows its
+# entries in 2 MiB pages with src/util/mem.c, so it carries them.
+IOB_SRC := $(sort $(wildcard src/iob/*.c)) src/util/io.c src/util/mem.c
 APP_SRC := $(sort $(filter-out src/main.c,$(wildcard src/*/*.c)))
 APP_SRC := $(filter-out $(IOB_SRC),$(APP_SRC))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))

@@ -17,6 +17,7 @@
 #include "cli/progress.h"
 #include "cli/run.h"
 #include "plan/decode.h"
+#include "util/mem.h"
 
 /* Every line of the manifest; the lines with errors are reported and left
  * out, so that the plan can still check the sources of the others. */
@@ -186,7 +187,7 @@ static int make_batch(struct run *x)
 	/* Zeroed by writing: calloc's fresh pages would fault twice, once
 	 * mapped as zeros on the engine's first read, again on its write (and
 	 * the compiler would turn malloc + memset back into calloc). */
-	x->r.frag = malloc(n * sizeof(*x->r.frag));
+	x->r.frag = mem_realloc(NULL, n * sizeof(*x->r.frag));
 	if (!x->r.frag || !x->b)
 		return error_nomem(&x->errs);
 	explicit_bzero(x->r.frag, n * sizeof(*x->r.frag));
@@ -405,7 +406,7 @@ void run_release(struct run *x)
 	stage_destroy_chain(x->filters);
 	target_close(&x->t);
 	plan_release(&x->p);
-	free(x->r.frag);
+	mem_free(x->r.frag);
 	free(x->r.holes);
 	free(x->r.cloned);
 	manifest_release(&x->m);

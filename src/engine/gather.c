@@ -23,6 +23,7 @@
 
 #include "engine/engine_internal.h"
 #include "engine/gather.h"
+#include "util/mem.h"
 #include "util/thread.h"
 
 #define GATHER_GAP ((uint64_t)16 << 10)
@@ -39,7 +40,7 @@ int gather_add(struct gather *g, int fd, uint64_t off, uint32_t n, unsigned char
 {
 	if (g->n == g->cap) {
 		size_t cap = g->cap ? g->cap * 2 : 1024;
-		struct gread *r = realloc(g->r, cap * sizeof(*r));
+		struct gread *r = mem_realloc(g->r, cap * sizeof(*r));
 
 		if (!r)
 			return ENOMEM;
@@ -217,7 +218,7 @@ int gather_run(struct gather *g)
 
 void gather_release(struct gather *g)
 {
-	free(g->r);
+	mem_free(g->r);
 	free(g->scratch);
 	free(g->scratch2);
 	gather_init(g);

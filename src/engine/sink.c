@@ -263,7 +263,7 @@ static int writer_start(struct sink *s)
 		return -1;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
-	if (big_buf_alloc(&w->ring, WRITER_BUFS * WRITER_BUF, 1) < 0) {
+	if (big_buf_alloc(&w->ring, WRITER_BUFS * WRITER_BUF, WRITER_BUFS * WRITER_BUF) < 0) {
 		writer_free(w);
 		return -1;
 	}

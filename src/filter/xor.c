@@ -16,6 +16,7 @@
 #include "filter/filters.h"
 #include "util/hex.h"
 #include "util/io.h"
+#include "util/mem.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -110,7 +111,7 @@ static const struct stage_ops xor_ops = {
 	.destroy = xor_destroy,
 };
 
-/* The key of xor:HEX into a malloc'd *key. */
+/* The key of xor:HEX into *key, freed with mem_free as read_file's is. */
 static int parse_hex_key(const char *spec, const char *s, unsigned char **key, size_t *len,
 			 struct errors *err)
 {
@@ -138,7 +139,7 @@ static int parse_hex_key(const char *spec, const char *s, unsigned char **key, s
 		filter_error(err, spec, "the key must be 1 byte to 1 MiB");
 		return -1;
 	}
-	if (!(*key = malloc(n / 2))) {
+	if (!(*key = mem_realloc(NULL, n / 2))) {
 		filter_error(err, spec, "%s", strerror(errno));
 		return -1;
 	}
@@ -155,7 +156,7 @@ static int read_key_file(const char *spec, const char *path, unsigned char **key
 
 	if (e == E2BIG || (!e && *len == 0)) {
 		if (!e)
-			free(*key);
+			mem_free(*key);
 		*key = NULL;
 		filter_error(err, spec, "the key must be 1 byte to 1 MiB");
 		return -1;
@@ -195,14 +196,14 @@ struct stage *xor_create(const char *spec, const char *arg, struct errors *err)
 	elen *= (EKEY_MIN + elen - 1) / elen;
 	f = calloc(1, sizeof *f);
 	if (!f || !(f->ekey = malloc(elen)) || outbuf_init(&f->o, OUT_CAP) < 0) {
-		free(key);
+		mem_free(key);
 		if (f)
 			xor_destroy(&f->st);
 		return filter_error(err, spec, "%s", strerror(ENOMEM));
 	}
 	for (i = 0; i < elen; i += len)
 		memcpy(f->ekey + i, key, len);
-	free(key);
+	mem_free(key);
 	f->elen = elen;
 	f->st.ops = &xor_ops;
 	return &f->st;

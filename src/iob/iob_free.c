@@ -6,6 +6,6 @@ void iob_free(io_batch *b)
 	if (!b)
 		return;
 	iob_reset(b);
-	free(b->e);
+	mem_free(b->e);
 	free(b);
 }

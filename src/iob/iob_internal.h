@@ -21,6 +21,7 @@
 
 #include "iob.h"
 #include "util/io.h"
+#include "util/mem.h"
 
 /* One staging buffer per batch; big enough to amortise a syscall. */
 #define IOB_SCRATCH_SIZE	((size_t)256 * 1024)
@@ -52,7 +53,7 @@ static inline int iob_reserve(io_batch *b)
 		errno = ENOMEM;
 		return 0;
 	}
-	ne = realloc(b->e, nalloc * sizeof(*ne));
+	ne = mem_realloc(b->e, nalloc * sizeof(*ne));
 	if (!ne) {
 		errno = ENOMEM;
 		return 0;

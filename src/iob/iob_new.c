@@ -11,7 +11,7 @@ io_batch *iob_new(int hint_entries)
 	}
 	b->scratch_fd = IOB_SCRATCH_NONE;
 	if (hint_entries > 0) {
-		b->e = calloc((size_t)hint_entries, sizeof(*b->e));
+		b->e = mem_calloc((size_t)hint_entries, sizeof(*b->e));
 		if (!b->e) {
 			free(b);
 			errno = ENOMEM;

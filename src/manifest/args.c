@@ -265,8 +265,9 @@ static int which_key(struct parse *P, struct line_state *L, const struct token *
 	char q[ESCAPE_BUF], s[64];
 	int k;
 
+	/* The first byte first: most keys differ there (keylen >= 1). */
 	for (k = 0; k < NKEYS; k++)
-		if (bytes_are(t->p, t->keylen, key_names[k]))
+		if (key_names[k][0] == t->p[0] && bytes_are(t->p, t->keylen, key_names[k]))
 			break;
 	if (k == NKEYS || !(valid & KB(k)))
 		return fail(P, t->col, "unknown key '%s' for '%s'%s",

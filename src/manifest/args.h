@@ -67,7 +67,7 @@ int name_add(struct parse *P, const struct line_state *L, size_t frag);
 int finish_directive(struct parse *P, struct line_state *L);
 /* `include` and `define`, which read their own tokens. */
 int directive_line(struct parse *P, struct line_state *L, struct lexer *lx);
-/* Keep a malloc'd text (an expanded line) with the origin's texts. */
+/* Keep a text from mem_realloc (an expanded line) with the origin's texts. */
 int keep_text(struct parse *P, unsigned char *text, size_t len);
 
 #endif

@@ -10,6 +10,7 @@
  * columns are the expansion's.  Values are not expanded again.
  */
 #include "manifest/parse_internal.h"
+#include "util/mem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -79,7 +80,7 @@ static int put(struct out *o, const void *s, size_t n)
 
 		while (cap < o->n + n + 1)
 			cap *= 2;
-		if (!(p = realloc(o->p, cap)))
+		if (!(p = mem_realloc(o->p, cap)))
 			return -1;
 		o->p = p;
 		o->cap = cap;
@@ -167,7 +168,7 @@ unsigned char *expand_line(struct parse *P, const unsigned char *line, size_t n,
 		size_t used;
 
 		if (put(&o, line + from, i - from) < 0 || !(used = substitute(P, line, n, i, &o))) {
-			free(o.p);
+			mem_free(o.p);
 			*failed = 1;
 			return NULL;
 		}
@@ -175,7 +176,7 @@ unsigned char *expand_line(struct parse *P, const unsigned char *line, size_t n,
 		from = i + 1;
 	}
 	if (put(&o, line + from, n - from) < 0) {
-		free(o.p);
+		mem_free(o.p);
 		*failed = error_nomem(P->err);
 		return NULL;
 	}

@@ -4,6 +4,7 @@
  * (an include's NAME=VALUE pairs are not keys: NAME may be upper case).
  */
 #include "manifest/args.h"
+#include "util/mem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,7 +149,7 @@ int keep_text(struct parse *P, unsigned char *text, size_t len)
 	struct chunk *c = malloc(sizeof(*c));
 
 	if (!c) {
-		free(text);
+		mem_free(text);
 		return error_nomem(P->err);
 	}
 	c->prev = o->chunks;

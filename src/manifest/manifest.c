@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "util/io.h"
+#include "util/mem.h"
 
 _Static_assert(sizeof(struct fragment) == 64, "struct fragment is 64 bytes");
 
@@ -32,7 +33,7 @@ void manifest_init(struct manifest *m)
 
 void manifest_drop_fragments(struct manifest *m)
 {
-	free(m->frag);
+	mem_free(m->frag);
 	m->frag = NULL;
 	m->alloc = 0;
 }
@@ -53,15 +54,15 @@ void manifest_release(struct manifest *m)
 
 		for (; c; c = prev) {
 			prev = c->prev;
-			free(c->text);
+			mem_free(c->text);
 			free(c);
 		}
 		free(m->origin[i].name);
 		free(m->origin[i].dir);
 	}
-	free(m->frag);
+	mem_free(m->frag);
 	free(m->output);
-	free(m->ext);
+	mem_free(m->ext);
 	free(m->names);
 	defines_free(m->defines, m->ndefines);
 	defines_free(m->cmdline, m->ncmdline);
@@ -95,7 +96,7 @@ static int origin_get(struct manifest *m, const char *name, const char *dir, int
 	return (int)m->norigin++;
 }
 
-/* Hand text (len bytes in a malloc'd block of len + 1) to origin oi;
+/* Hand text (len bytes in a mem_realloc'd block of len + 1) to origin oi;
  * the text is the origin's from here on, even on failure. */
 static int keep_chunk(struct manifest *m, int oi, unsigned char *text, size_t len,
 		      struct errors *err)
@@ -103,7 +104,7 @@ static int keep_chunk(struct manifest *m, int oi, unsigned char *text, size_t le
 	struct chunk *c = malloc(sizeof *c);
 
 	if (!c) {
-		free(text);
+		mem_free(text);
 		return error_nomem(err);
 	}
 	c->prev = m->origin[oi].chunks;
@@ -122,7 +123,7 @@ static int add_chunk(struct manifest *m, const char *name, const char *dir, unsi
 	struct parse P = { .m = m, .err = err };
 
 	if (oi < 0) {
-		free(text);
+		mem_free(text);
 		return -1;
 	}
 	if (keep_chunk(m, oi, text, len, err) < 0)
@@ -136,7 +137,7 @@ int manifest_add_text(struct manifest *m, const char *name, const char *dir, con
 {
 	unsigned char *copy;
 
-	if (len > SIZE_MAX - 1 || !(copy = malloc(len + 1)))
+	if (len > SIZE_MAX - 1 || !(copy = mem_realloc(NULL, len + 1)))
 		return error_nomem(err);
 	memcpy(copy, text, len);
 	return add_chunk(m, name, dir, copy, len, err);
@@ -234,7 +235,7 @@ int manifest_add_file(struct manifest *m, const char *path, struct errors *err)
 		remember_top(m, path);
 	dir = is_stdin ? strdup(".") : dir_of(path);
 	if (!dir) {
-		free(text);
+		mem_free(text);
 		return error_nomem(err);
 	}
 	r = add_chunk(m, name, dir, text, len, err);
@@ -322,7 +323,7 @@ int include_file(struct parse *P, const unsigned char *path, size_t n, size_t co
 out:
 	if (fd >= 0)
 		close(fd);
-	free(text);
+	mem_free(text);
 	free(full);
 	free(dir);
 	return rc;

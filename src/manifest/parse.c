@@ -22,6 +22,7 @@
  * lexer never sees a byte that has been changed under it.
  */
 #include "manifest/parse_internal.h"
+#include "util/mem.h"
 #include "util/suggest.h"
 
 #include <inttypes.h>
@@ -163,7 +164,7 @@ static int push_ext(struct parse *P, struct fragment *f, const struct frag_ext *
 		size_t n = m->ext_alloc ? m->ext_alloc * 2 : 16;
 		struct frag_ext *p;
 
-		if (n > UINT32_MAX - 1 || !(p = realloc(m->ext, n * sizeof *p)))
+		if (n > UINT32_MAX - 1 || !(p = mem_realloc(m->ext, n * sizeof *p)))
 			return error_nomem(P->err);
 		m->ext = p;
 		m->ext_alloc = n;
@@ -195,7 +196,7 @@ static int push_fragment(struct parse *P, struct line_state *L)
 		size_t n = m->alloc ? m->alloc * 2 : 64;
 		struct fragment *p;
 
-		if (n > SIZE_MAX / sizeof *p || !(p = realloc(m->frag, n * sizeof *p)))
+		if (n > SIZE_MAX / sizeof *p || !(p = mem_realloc(m->frag, n * sizeof *p)))
 			return error_nomem(P->err);
 		m->frag = p;
 		m->alloc = n;

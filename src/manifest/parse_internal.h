@@ -84,8 +84,8 @@ int number_or_expr(struct parse *P, const unsigned char *s, size_t n, size_t col
 		   struct mnum *out);
 
 /* ${NAME} and ${NAME:-DEFAULT} in line[0..n) replaced (define.c): NULL
- * when the line has none, else a malloc'd expansion (*len bytes, NUL
- * after) that the caller keeps; -1 in *failed after reporting an error. */
+ * when the line has none, else an expansion from mem_realloc (*len bytes,
+ * NUL after) that the caller keeps; -1 in *failed after reporting an error. */
 unsigned char *expand_line(struct parse *P, const unsigned char *line, size_t n, size_t *len,
 			   int *failed);
 /* `define NAME VALUE` (VALUE already expanded) on the current line. */

@@ -10,6 +10,7 @@
 
 #include "plan/decode.h"
 #include "plan/eval.h"
+#include "util/mem.h"
 
 int plan_fail(struct errors *err, const struct manifest *m, const struct fragment *f,
 	      const char *fmt, ...)
@@ -84,7 +85,7 @@ int plan_build(struct plan *p, const struct manifest *m, const struct plan_opts 
 
 	memset(p, 0, sizeof(*p));
 	p->npf = m->nfrag;
-	p->pf = calloc(m->nfrag ? m->nfrag : 1, sizeof(*p->pf));
+	p->pf = mem_calloc(m->nfrag ? m->nfrag : 1, sizeof(*p->pf));
 	if (!p->pf)
 		goto nomem;
 	p->spooler_fd = -1;
@@ -119,7 +120,7 @@ void plan_release(struct plan *p)
 		if (p->src[i].fd > STDERR_FILENO)
 			close(p->src[i].fd);
 	free(p->src);
-	free(p->pf);
+	mem_free(p->pf);
 	free(p->ext);
 	free(p->order);
 	free(p->visible);

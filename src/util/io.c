@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "util/io.h"
+#include "util/mem.h"
 
 int pread_full(int fd, void *buf, size_t n, int64_t off)
 {
@@ -73,19 +74,19 @@ int read_fd(int fd, size_t max, unsigned char **bufp, size_t *lenp)
 	if (max > SIZE_MAX / 2)
 		max = SIZE_MAX / 2;	/* cap + 1 never wraps */
 	cap = first_size(fd, max);
-	if (!(buf = malloc(cap + 1)))
+	if (!(buf = mem_realloc(NULL, cap + 1)))
 		return ENOMEM;
 	while ((got = read_wait(fd, buf + len, cap - len)) > 0) {
 		len += (size_t)got;
 		if (len > max) {
-			free(buf);
+			mem_free(buf);
 			return E2BIG;
 		}
 		if (len < cap)
 			continue;
 		cap = cap > max / 2 ? max + 1 : cap * 2;
-		if (!(bigger = realloc(buf, cap + 1))) {
-			free(buf);
+		if (!(bigger = mem_realloc(buf, cap + 1))) {
+			mem_free(buf);
 			return ENOMEM;
 		}
 		buf = bigger;
@@ -93,7 +94,7 @@ int read_fd(int fd, size_t max, unsigned char **bufp, size_t *lenp)
 	if (got < 0) {
 		int err = errno;
 
-		free(buf);
+		mem_free(buf);
 		return err;
 	}
 	*bufp = buf;

@@ -18,7 +18,8 @@ int pread_full(int fd, void *buf, size_t n, int64_t off);
  * >= 0 bytes, or -1 with errno. */
 ssize_t read_wait(int fd, void *buf, size_t n);
 /* All of the file at path, at most max bytes (one more is E2BIG), into a
- * malloc'd *buf of *len bytes plus a spare one (for a NUL): 0 or an errno. */
+ * *buf of *len bytes plus a spare one (for a NUL), freed with mem_free
+ * (util/mem.h: a manifest's text is an array that grows): 0 or an errno. */
 int read_file(const char *path, size_t max, unsigned char **buf, size_t *len);
 /* The same from an open descriptor. */
 int read_fd(int fd, size_t max, unsigned char **buf, size_t *len);
