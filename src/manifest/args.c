@@ -21,6 +21,29 @@ const char *const key_names[NKEYS] = {
 	"self", "sha256", "skip", "to", "v5",
 };
 
+/* Where the keys starting with each letter begin in key_names (sorted): a
+ * line names a key or two, and a walk of all sixteen names per key was a
+ * tenth of W2's parse.  A letter no key starts with points at a name that
+ * starts otherwise, which ends the walk at once. */
+static const unsigned char key_start[26] = {
+	['b' - 'a'] = KEY_BASE, ['d' - 'a'] = KEY_DECODE, ['e' - 'a'] = KEY_EXPECT,
+	['f' - 'a'] = KEY_FORMAT, ['h' - 'a'] = KEY_HOLES, ['l' - 'a'] = KEY_LEN,
+	['n' - 'a'] = KEY_NAME, ['p' - 'a'] = KEY_PAD, ['s' - 'a'] = KEY_SELF,
+	['t' - 'a'] = KEY_TO, ['v' - 'a'] = KEY_V5,
+};
+
+int key_index(const unsigned char *p, size_t n)
+{
+	int k;
+
+	if (p[0] < 'a' || p[0] > 'z')
+		return NKEYS;
+	for (k = key_start[p[0] - 'a']; k < NKEYS && key_names[k][0] == p[0]; k++)
+		if (bytes_are(p, n, key_names[k]))
+			return k;
+	return NKEYS;
+}
+
 static int number_shaped(const unsigned char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -39,11 +62,13 @@ int number_or_expr(struct parse *P, const unsigned char *s, size_t n, size_t col
 	memset(out, 0, sizeof(*out));
 	out->set = 1;
 	out->col = col > UINT32_MAX ? UINT32_MAX : (uint32_t)col;
+	/* A number is the common case: its shape is looked at only when it
+	 * does not parse, to tell a bad number from an expression. */
+	if (n && s[0] >= '0' && s[0] <= '9' && !parse_number((const char *)s, n, &out->v))
+		return 0;
 	if (n && number_shaped(s, n)) {
 		msg = parse_number((const char *)s, n, &out->v);
-		if (msg)
-			return fail(P, col, "%s: '%s'", msg, escape_bytes(q, s, n));
-		return 0;
+		return fail(P, col, "%s: '%s'", msg, escape_bytes(q, s, n));
 	}
 	if (n == 0)
 		return fail(P, col, "empty number: ''");
@@ -263,12 +288,8 @@ static int which_key(struct parse *P, struct line_state *L, const struct token *
 {
 	unsigned valid = L->row->keys;
 	char q[ESCAPE_BUF], s[64];
-	int k;
+	int k = key_index(t->p, t->keylen);
 
-	/* The first byte first: most keys differ there (keylen >= 1). */
-	for (k = 0; k < NKEYS; k++)
-		if (key_names[k][0] == t->p[0] && bytes_are(t->p, t->keylen, key_names[k]))
-			break;
 	if (k == NKEYS || !(valid & KB(k)))
 		return fail(P, t->col, "unknown key '%s' for '%s'%s",
 			    escape_bytes(q, t->p, t->keylen), L->row->name,

@@ -17,6 +17,8 @@ enum {
 	KEY_NS, KEY_PAD, KEY_SELF, KEY_SHA256, KEY_SKIP, KEY_TO, KEY_V5, NKEYS
 };
 extern const char *const key_names[NKEYS];
+/* The key named p[0..n) (n >= 1), or NKEYS. */
+int key_index(const unsigned char *p, size_t n);
 
 #define FIELD_BE 0x80		/* kind_row.param of a big-endian field */
 

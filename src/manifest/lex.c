@@ -14,17 +14,17 @@
  */
 #include "manifest/parse_internal.h"
 
-static int is_key_char(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-}
+/* Byte classes: what ends an unquoted run (C_ENDS), and the bytes of a
+ * key's name (a-z, 0-9, _), which are none of those. */
+enum { C_BLANK = 1, C_HASH = 2, C_QUOTE = 4, C_ENDS = 7, C_KEY = 8 };
 
-/* Byte classes: what ends an unquoted run. */
-enum { C_BLANK = 1, C_HASH = 2, C_QUOTE = 4 };
-
+#define KEYS4(c) [c] = C_KEY, [c + 1] = C_KEY, [c + 2] = C_KEY, [c + 3] = C_KEY
 static const unsigned char byte_class[256] = {
-	[' '] = C_BLANK, ['\t'] = C_BLANK, ['#'] = C_HASH, ['"'] = C_QUOTE,
+	[' '] = C_BLANK, ['\t'] = C_BLANK, ['#'] = C_HASH, ['"'] = C_QUOTE, ['_'] = C_KEY,
+	KEYS4('a'), KEYS4('e'), KEYS4('i'), KEYS4('m'), KEYS4('q'), KEYS4('u'),
+	['y'] = C_KEY, ['z'] = C_KEY, KEYS4('0'), KEYS4('4'), ['8'] = C_KEY, ['9'] = C_KEY,
 };
+#undef KEYS4
 
 /* The escape at p (p[0] is the backslash, p < end): its byte into *out and
  * its raw length, or 0 with *e set. */
@@ -70,13 +70,15 @@ int lex_next(struct lexer *lx, struct token *t, struct lex_error *e)
 	t->col = (size_t)(p - lx->line) + 1;
 	t->quoted = 0;
 	t->keylen = 0;
-	for (k = p; k < end && is_key_char(*k); k++)
+	for (k = p; k < end && (byte_class[*k] & C_KEY); k++)
 		;
 	if (k > p && k < end && *k == '=')
 		t->keylen = (size_t)(k - p);
 
-	/* Until the first quote, bytes stay where they are. */
-	while (p < end && !byte_class[*p])
+	/* Until the first quote, bytes stay where they are.  Key bytes are
+	 * none of the classes: the scan goes on from where the key's ended. */
+	p = k;
+	while (p < end && !(byte_class[*p] & C_ENDS))
 		p++;
 	w = p;
 	while (p < end && !(byte_class[*p] & (C_BLANK | C_HASH))) {

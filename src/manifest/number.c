@@ -78,6 +78,9 @@ const char *parse_number(const char *s, size_t n, int64_t *out)
 	}
 	first = i;
 	if (base == 10) {	/* the common case, without the hex table */
+		/* 18 digits cannot pass INT64_MAX: no test for them. */
+		for (; i < n && i < 18 && (unsigned)(u[i] - '0') < 10; i++)
+			v = v * 10 + (unsigned)(u[i] - '0');
 		for (; i < n && (unsigned)(u[i] - '0') < 10; i++) {
 			d = u[i] - '0';
 			if (v > ((uint64_t)INT64_MAX - (unsigned)d) / 10)

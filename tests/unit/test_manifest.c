@@ -3,6 +3,7 @@
  * manifest.h: every kind and key, quoting, comments, numbers, directives,
  * origins, and each class of error with its exact "NAME:LINE:COL: message".
  */
+#include "manifest/args.h"
 #include "manifest/manifest.h"
 #include "unit.h"
 
@@ -878,6 +879,21 @@ static void test_big_text(void)
 	free(t);
 }
 
+/* key_index's table of first letters agrees with key_names: every name is
+ * found, and nothing else is (a prefix, a longer word, a capital, '_'). */
+static void test_key_index(void)
+{
+	static const char *const not_keys[] = { "a", "al", "aligns", "sha", "sha2567", "s", "At",
+						"_", "zz", "9", "lenx", "v", "x" };
+
+	for (int k = 0; k < NKEYS; k++)
+		CHECK_INT(key_index((const unsigned char *)key_names[k], strlen(key_names[k])), k);
+	for (size_t i = 0; i < sizeof not_keys / sizeof not_keys[0]; i++)
+		CHECK_INT(key_index((const unsigned char *)not_keys[i], strlen(not_keys[i])), NKEYS);
+	for (int k = 1; k < NKEYS; k++)	/* the table relies on the order */
+		CHECK(strcmp(key_names[k - 1], key_names[k]) < 0);
+}
+
 int main(void)
 {
 	snprintf(tmpdir, sizeof tmpdir, "/tmp/test_manifest.XXXXXX");
@@ -885,6 +901,7 @@ int main(void)
 		perror("mkdtemp");
 		return 1;
 	}
+	test_key_index();
 	test_file();
 	test_big_text();
 	test_data();
