@@ -5,6 +5,7 @@
  * manifest -> plan -> batch -> engine -> report), its exit status.
  */
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -38,6 +39,23 @@ static void install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* Every distinct source stays open for the run and each decoded fragment
+ * reads a pipe, so a manifest can need more descriptors than the usual
+ * soft limit of 1,024; the hard limit is there to be taken (descriptors
+ * are waited on with poll(2), which has no ceiling of its own). */
+static void raise_open_file_limit(void)
+{
+	struct rlimit r;
+
+	if (getrlimit(RLIMIT_NOFILE, &r) != 0 || r.rlim_cur >= r.rlim_max)
+		return;
+	r.rlim_cur = r.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &r) != 0) {	/* above fs.nr_open */
+		r.rlim_cur = (rlim_t)1 << 20;
+		(void)setrlimit(RLIMIT_NOFILE, &r);	/* else the old limit stays */
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct run x = { .stop = &stop_signal, .catch_stop = catch_stop_signals };
@@ -53,6 +71,7 @@ int main(int argc, char **argv)
 		return rc < 0 ? EXIT_USAGE : EXIT_OK;
 	}
 	install_signals();
+	raise_open_file_limit();
 	rc = run(&x);
 	run_release(&x);
 	return rc;

@@ -171,7 +171,9 @@ static int open_target(struct run *x)
 	return 0;
 }
 
-/* The batch, and the outcomes it will fill.  Memory goes to what is still
+/* The batch, and the outcomes it will fill; made before the target is
+ * opened, so that a batch that cannot be made (no pipe or thread left for a
+ * decoded fragment) leaves no target behind.  Memory goes to what is still
  * needed: the plan holds what the rest of the run needs of each fragment,
  * and the batch the pieces' order (only --verify asks for them again). */
 static int make_batch(struct run *x)
@@ -187,8 +189,10 @@ static int make_batch(struct run *x)
 	/* Zeroed by writing: calloc's fresh pages would fault twice, once
 	 * mapped as zeros on the engine's first read, again on its write (and
 	 * the compiler would turn malloc + memset back into calloc). */
+	if (!x->b)	/* a pipe or a thread for a decoded fragment, or memory */
+		return error_add(&x->errs, "cannot set up the writes: %s", strerror(errno));
 	x->r.frag = mem_realloc(NULL, n * sizeof(*x->r.frag));
-	if (!x->r.frag || !x->b)
+	if (!x->r.frag)
 		return error_nomem(&x->errs);
 	explicit_bzero(x->r.frag, n * sizeof(*x->r.frag));
 	return 0;
@@ -388,7 +392,7 @@ int run(struct run *x)
 		return dry_run(x);
 	if (x->catch_stop)
 		x->catch_stop();
-	if (open_target(x) < 0 || make_batch(x) < 0 || write_image(x) < 0)
+	if (make_batch(x) < 0 || open_target(x) < 0 || write_image(x) < 0)
 		return complain(&x->errs);
 	end_decoding(x);
 	mark_interrupted(x);
