@@ -300,8 +300,11 @@ static int add_rec(struct plan *p, size_t i, int fmt, int64_t total)
 {
 	struct decode_set *d = p->dec;
 
-	if (!d && !(d = p->dec = calloc(1, sizeof(*d))))
-		return ENOMEM;
+	if (!d) {
+		if (!(d = p->dec = calloc(1, sizeof(*d))))
+			return ENOMEM;
+		pthread_mutex_init(&d->lock, NULL);
+	}
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? 2 * d->cap : 8;
 		struct decode_rec *r = realloc(d->rec, cap * sizeof(*r));
@@ -429,6 +432,7 @@ void decode_release(struct plan *p)
 		codec_close(d->rec[i].cur);
 	free(d->rec);
 	free(d->job);
+	pthread_mutex_destroy(&d->lock);
 	free(d);
 	p->dec = NULL;
 }

@@ -2,6 +2,7 @@
 #ifndef PLAN_DECODE_INTERNAL_H
 #define PLAN_DECODE_INTERNAL_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,8 +23,12 @@ struct decode_job;
 struct decode_set {
 	struct decode_rec *rec;	/* in fragment order */
 	size_t n, cap;
-	struct decode_job **job; /* the threads started for batches */
+	struct decode_job **job; /* the jobs of the batches, in batch order */
 	size_t njob, jobcap;
+	pthread_mutex_t lock;	/* the four below */
+	size_t next;		/* the first job not started yet */
+	unsigned running;	/* jobs whose thread has not finished */
+	int stopping;		/* plan_decode_stop has begun: start no more */
 };
 
 /* The record of decoded fragment i, or NULL. */

@@ -10,14 +10,17 @@
  * decoding runs beside the writes.  The pipe (1 MiB where the system
  * allows) is the only buffer between the decoder and the engine.
  *
- * Why one thread per entry, all started with the batch.  An entry's
- * bytes are wanted when the engine reaches it, and the engine reaches
- * them in target order, which under --allow-overlap may interleave the
- * pieces of several fragments; a thread that is already running for every
- * entry can never keep the engine waiting for a thread that is not.  A
- * thread that is ahead blocks on its full pipe.  Cost: a thread, a pipe
- * (two descriptors) and a decoder per entry of a decoded fragment until
- * its entry is read, and each decodes its source from the start.
+ * Why a job per entry, started in batch order, a few at a time.  An
+ * entry's bytes are wanted when the engine reaches it, and both engines
+ * read stream entries in batch order (under --allow-overlap the pieces of
+ * several fragments interleave, but each piece is an entry of its own).
+ * So jobs start in that order, at most RUNNING_MAX running at once, each
+ * finished job starting the next: the job the engine waits for has always
+ * been started, since every job before it has finished or is running, and
+ * a job that is ahead blocks on its full pipe.  Thousands of decoded
+ * entries then cost their pipes (two descriptors each) but not thousands
+ * of threads, decoders and full pipe buffers at once.  Each job decodes
+ * its source from the start.
  *
  * Ownership.  The thread owns the write end and closes it when it is done
  * (all bytes written, the data ended early, or a fault), so the engine sees
@@ -40,7 +43,11 @@
 #define PIECE ((size_t)256 << 10)
 #define PIPE_SIZE (1 << 20)
 
+/* Decoders running at once: enough to keep the engine fed on two cores. */
+#define RUNNING_MAX 4
+
 struct decode_job {
+	struct decode_set *set;
 	pthread_t t;
 	int started;
 	int rfd, wfd;		/* the pipe; wfd is the thread's */
@@ -101,6 +108,37 @@ static int pump(struct decode_job *j, struct codec *c, unsigned char *buf)
 	return 0;
 }
 
+static void *job_main(void *arg);
+
+/* Start jobs in batch order while fewer than RUNNING_MAX run; d->lock is
+ * held.  A job whose thread cannot start fails its fragment with the
+ * errno, and its reader sees the end of the stream. */
+static void start_pending(struct decode_set *d)
+{
+	while (!d->stopping && d->running < RUNNING_MAX && d->next < d->njob) {
+		struct decode_job *j = d->job[d->next++];
+		int rc = thread_start(&j->t, job_main, j);
+
+		if (rc != 0) {
+			j->err = rc;
+			close(j->wfd);
+			j->wfd = -1;
+			continue;
+		}
+		j->started = 1;
+		d->running++;
+	}
+}
+
+/* A job's thread is done: the next may start. */
+static void finished(struct decode_set *d)
+{
+	pthread_mutex_lock(&d->lock);
+	d->running--;
+	start_pending(d);
+	pthread_mutex_unlock(&d->lock);
+}
+
 static void *job_main(void *arg)
 {
 	struct decode_job *j = arg;
@@ -111,6 +149,7 @@ static void *job_main(void *arg)
 	codec_close(c);
 	free(buf);
 	close(j->wfd);
+	finished(j->set);
 	return NULL;
 }
 
@@ -147,7 +186,8 @@ static struct decode_job *new_job(const struct plan *p, size_t i, int64_t off, u
 	}
 	/* Fewer, larger reads and writes; the default 64 KiB also works. */
 	(void)fcntl(fds[1], F_SETPIPE_SZ, PIPE_SIZE);
-	*j = (struct decode_job){ .rfd = fds[0], .wfd = fds[1], .fmt = r->fmt, .frag = i,
+	*j = (struct decode_job){ .set = p->dec, .rfd = fds[0], .wfd = fds[1], .fmt = r->fmt,
+				  .frag = i,
 				  .src_fd = p->src[p->pf[i].src].fd,
 				  .skip = p->pf[i].src_off + off, .len = (int64_t)n };
 	if (keep_job(p->dec, j) != 0) {
@@ -163,16 +203,12 @@ static struct decode_job *new_job(const struct plan *p, size_t i, int64_t off, u
 int decode_addstream(io_batch *b, const struct plan *p, size_t i, int64_t off, uint64_t n)
 {
 	struct decode_job *j = new_job(p, i, off, n);
-	int rc;
 
 	if (!j)
 		return 0;
-	if ((rc = thread_start(&j->t, job_main, j)) != 0) {
-		close(j->wfd);	/* the stream is empty: its reader sees EIO */
-		errno = rc;
-		return 0;
-	}
-	j->started = 1;
+	pthread_mutex_lock(&p->dec->lock);
+	start_pending(p->dec);
+	pthread_mutex_unlock(&p->dec->lock);
 	return iob_addstream(b, j->rfd, n);
 }
 
@@ -180,6 +216,11 @@ void plan_decode_stop(const struct plan *p)
 {
 	struct decode_set *d = p->dec;
 
+	if (d) {
+		pthread_mutex_lock(&d->lock);
+		d->stopping = 1;
+		pthread_mutex_unlock(&d->lock);
+	}
 	for (size_t k = 0; d && k < d->njob; k++) {
 		struct decode_job *j = d->job[k];
 		struct decode_rec *r = decode_find(p, j->frag);
@@ -188,12 +229,17 @@ void plan_decode_stop(const struct plan *p)
 		close(j->rfd);
 		if (j->started)
 			pthread_join(j->t, NULL);
+		else if (j->wfd >= 0)
+			close(j->wfd);	/* never started: the write end is still ours */
 		if (r && !r->err)
 			r->err = j->err;
 		free(j);
 	}
-	if (d)
-		d->njob = 0;
+	if (d) {	/* every thread is joined: a later batch (--verify) starts afresh */
+		d->njob = d->next = 0;
+		d->running = 0;
+		d->stopping = 0;
+	}
 }
 
 int plan_decode_error(const struct plan *p, size_t i)

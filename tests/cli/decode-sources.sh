@@ -143,6 +143,27 @@ run 2 "$AIOWRITE" -o x -e 'file img.gz decode=gzip skip=10000000'
 has err "^<command-line>:1:1: skip=10000000 is past the end of 'img.gz'"
 [ ! -e x ] || fail "a refused run made its target"
 
+# Many decoded pieces, more than run at once (decode_job.c starts them in
+# batch order, a few at a time), some over others (--allow-overlap: the
+# later line wins), in both modes: against zstd -dc cut with dd.
+zstd -q -dc img.zst > plain
+: > many.mf
+: > many.want
+i=0
+while [ $i -lt 23 ]; do
+	echo "file img.zst decode=zstd skip=$((i * 131072)) len=131072" >> many.mf
+	i=$((i + 1))
+done
+head -c $((23 * 131072)) plain > many.want
+echo "file img.zst decode=zstd skip=100 len=300000 at=200000" >> many.mf
+echo "file img.gz decode=gzip skip=2500000 len=70000 at=1000000" >> many.mf
+put plain 100 300000 many.want 200000
+put plain 2500000 70000 many.want 1000000
+for mode in aio stream; do
+	run 0 "$AIOWRITE" many.mf --allow-overlap -m $mode -o "many.$mode" --report=none
+	same many.want "many.$mode"
+done
+
 # Found while writing: the xz index and the zstd frame headers are sound,
 # the data behind them is not (len= given: no decoding before the writes).
 len=$(stat -c %s img)
