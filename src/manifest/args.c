@@ -324,12 +324,28 @@ static int at_value(struct parse *P, struct line_state *L, unsigned char *v, siz
 			       &L->x.at);
 }
 
+/* The column of a value that starts at byte off of token t, and whether
+ * the columns inside it are unknown (a quoted token's unescaped bytes are
+ * not where its raw ones were).  A value that is one quoted segment with no
+ * escapes is known: its bytes are the raw ones, one column past the quote,
+ * so an error inside "kernel.end + 4K" points at its byte. */
+static void value_place(const struct token *t, size_t off, size_t *col, int *quoted)
+{
+	*col = t->col + off;
+	*quoted = t->quoted;
+	if (t->quoted && t->plain_quote && t->quote_at == off) {
+		*col += 1;
+		*quoted = 0;
+	}
+}
+
 int key_value(struct parse *P, struct line_state *L, const struct token *t)
 {
 	unsigned char *v = t->p + t->keylen + 1;
-	size_t n = t->n - t->keylen - 1, col = t->col + t->keylen + 1;
-	int k = which_key(P, L, t), q = t->quoted;
+	size_t n = t->n - t->keylen - 1, col;
+	int k = which_key(P, L, t), q;
 
+	value_place(t, t->keylen + 1, &col, &q);
 	switch (k) {
 	case KEY_AT: return at_value(P, L, v, n, col, q);
 	case KEY_LEN: return fragment_number(P, L, v, n, col, q, &L->f.len, &L->x.len);
@@ -500,12 +516,16 @@ static int value_arg(struct parse *P, struct line_state *L, struct mnum *out)
 	if (L->arg.n == 0)
 		return fail(P, L->arg.col, "'%s' takes one %s, not an empty one", L->row->name,
 			    L->row->one);
+	size_t col;
+	int quoted;
+
+	value_place(&L->arg, 0, &col, &quoted);
 	memset(out, 0, sizeof(*out));
 	out->set = 1;
 	out->expr = L->arg.p;
 	out->n = (uint32_t)(L->arg.n < UINT32_MAX ? L->arg.n : UINT32_MAX);
-	out->col = (uint32_t)L->arg.col;
-	out->quoted = (uint8_t)L->arg.quoted;
+	out->col = (uint32_t)(col < UINT32_MAX ? col : UINT32_MAX);
+	out->quoted = (uint8_t)quoted;
 	return 0;
 }
 
@@ -534,11 +554,16 @@ static int finish_kind(struct parse *P, struct line_state *L)
 		f->bytes = L->hex_start;
 		f->nbytes = (uint64_t)(L->hex_out - L->hex_start);
 		return fixed_width(P, L);
-	case FRAG_FILL:
+	case FRAG_FILL: {
+		size_t col;
+		int quoted;
+
 		if (L->nargs == 0)
 			return fail(P, L->kcol, "'fill' takes one byte value");
-		return byte_value(P, L, L->arg.p, L->arg.n, L->arg.col, L->arg.quoted, "fill byte",
-				  &f->byte, &L->x.value);
+		value_place(&L->arg, 0, &col, &quoted);
+		return byte_value(P, L, L->arg.p, L->arg.n, col, quoted, "fill byte", &f->byte,
+				  &L->x.value);
+	}
 	case FRAG_FIELD:
 	case FRAG_DIGEST:
 		return value_arg(P, L, &L->x.value);

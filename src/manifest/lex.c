@@ -69,6 +69,7 @@ int lex_next(struct lexer *lx, struct token *t, struct lex_error *e)
 	t->p = p;
 	t->col = (size_t)(p - lx->line) + 1;
 	t->quoted = 0;
+	t->plain_quote = 0;
 	t->keylen = 0;
 	for (k = p; k < end && (byte_class[*k] & C_KEY); k++)
 		;
@@ -89,6 +90,10 @@ int lex_next(struct lexer *lx, struct token *t, struct lex_error *e)
 			continue;
 		}
 		open = p++;
+		/* Plain so far if this is the first quote: an escape or another
+		 * segment (quoted or not) after it make it not. */
+		t->plain_quote = !t->quoted;
+		t->quote_at = (size_t)(w - t->p);
 		t->quoted = 1;
 		for (;;) {
 			size_t used;
@@ -100,6 +105,8 @@ int lex_next(struct lexer *lx, struct token *t, struct lex_error *e)
 			}
 			if (*p == '"') {
 				p++;
+				if (p < end && !(byte_class[*p] & (C_BLANK | C_HASH)))
+					t->plain_quote = 0;	/* more follows */
 				break;
 			}
 			if (*p != '\\') {
@@ -109,6 +116,7 @@ int lex_next(struct lexer *lx, struct token *t, struct lex_error *e)
 			used = unescape(lx, p, w, e);
 			if (!used)
 				return -1;
+			t->plain_quote = 0;
 			w++;
 			p += used;
 		}

@@ -31,6 +31,11 @@ struct token {
 	size_t col;		/* 1-based raw column of the token's first byte */
 	size_t keylen;		/* 0: a positional argument */
 	int quoted;
+	/* A token that is one quoted segment with no escapes, from its byte
+	 * quote_at to its end: its bytes from there are the raw ones, one
+	 * column on (value_place in args.c). */
+	int plain_quote;
+	size_t quote_at;
 };
 
 struct lexer {

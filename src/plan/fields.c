@@ -30,6 +30,7 @@
 #include "plan/sums.h"
 #include "util/checksum.h"
 #include "util/hex.h"
+#include "util/units.h"
 #include "util/io.h"
 
 enum { PENDING, BUSY, DONE, FAILED };
@@ -240,11 +241,12 @@ static int field_bytes(struct resolver *r, size_t i, __int128 v)
 	unsigned w = x.width;
 	__int128 lo = -((__int128)1 << (8 * w - 1)), hi = ((__int128)1 << (8 * w)) - 1;
 	unsigned char *b;
+	char d[DEC128_BUF];
 
 	if (v < lo || v > hi)
-		return eval_fail(r, f, x.value.col, "the value does not fit in %u bits "
-				 "(-2^%u .. 2^%u-1); mask it with & to cut it on purpose", 8 * w,
-				 8 * w - 1, 8 * w);
+		return eval_fail(r, f, x.value.col, "the value %s does not fit in %u bits "
+				 "(-2^%u .. 2^%u-1); mask it with & to cut it on purpose",
+				 dec128(d, v), 8 * w, 8 * w - 1, 8 * w);
 	if (!(b = field_space(r, w)))
 		return error_nomem(r->err);
 	for (unsigned k = 0; k < w; k++)

@@ -191,9 +191,17 @@ bad "unknown name" "^bad\.mf:2:4: unknown name 'kernal' \(did you mean 'kernel'\
 	'data x name=kernel' 'u8 kernal.size'
 bad "a later line" "^bad\.mf:1:.*layout keys may refer only to earlier lines" \
 	'data x at=y.end' 'data y name=y'
-bad "too wide" "^bad\.mf:1:4: the value does not fit in 8 bits" 'u8 256'
+bad "too wide" "^bad\.mf:1:4: the value 256 does not fit in 8 bits" 'u8 256'
 bad "cycle" "^bad\.mf:2:.*covers line 1" 'u32le crc32(b) name=a' 'u32le crc32(a) name=b'
 bad "division" "^bad\.mf:1:.*division by zero" 'u8 "1 / (2 - 2)"'
+# A quoted expression without escapes: the column of the byte at fault, as
+# unquoted (SPEC §8.2); with an escape the columns are not known: the quote.
+bad "quoted column" "^bad\.mf:1:10: division by zero" 'u8 "(1+2)/0"'
+bad "unquoted column" "^bad\.mf:1:9: division by zero" 'u8 (1+2)/0'
+bad "quoted key column" "^bad\.mf:2:23: division by zero" 'data AB name=abc' \
+	'data Z at="abc.end + 1/0"'
+bad "quoted name column" "^bad\.mf:1:9: unknown name 'abd'" 'u8 "1 + abd.size"' 'data x name=abc'
+bad "escaped column" "^bad\.mf:1:4: name 'aA' needs" 'u8 "a\x41"'
 bad "duplicate name" "^bad\.mf:2:.*name 'a' is taken by line 1" 'data x name=a' 'data y name=a'
 bad "undefined" "^bad\.mf:1:.*'NOPE' is not defined" 'data ${NOPE}'
 bad "align" "^bad\.mf:1:.*at=3 is not a multiple of align=4" 'data x at=3 align=4'

@@ -742,7 +742,8 @@ static void test_errors(void)
 	parses_as_expr("file a at=+-1", 12, "-1");
 	error_is("file a at=+", "m:1:11: empty number: '+'");
 	error_is("file a at=+8E", "m:1:11: number too large: '+8E'");
-	parses_as_expr("zero len=\"1 \"", 10, "1 ");
+	parses_as_expr("zero len=\"1 \"", 11, "1 ");	/* past the quote: no escapes */
+	parses_as_expr("zero len=\"\\x31 \"", 10, "1 ");	/* an escape: the quote */
 	error_is("size 0x", "m:1:6: no hex digits after '0x': '0x'");
 	error_is("fill x len=1", "m:1:6: not a number: 'x'");
 	error_is("fill 256 len=1", "m:1:6: fill byte out of range 0..255: '256'");

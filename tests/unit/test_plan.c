@@ -388,7 +388,7 @@ static void test_resolve(void)
 		/* Both lines of a cycle are reported; the first by place: */
 		{ "u32le crc32(b) name=a\nu32le crc32(a) name=b\n",
 		  "t:1:7: line 2, inside this range, has an error" },
-		{ "u8 256\n", "t:1:4: the value does not fit in 8 bits (-2^7 .. 2^8-1); mask it "
+		{ "u8 256\n", "t:1:4: the value 256 does not fit in 8 bits (-2^7 .. 2^8-1); mask it "
 		  "with & to cut it on purpose" },
 		{ "data a name=a\nzero len=crc8(a)\n", "t:2:10: 'crc8' reads the image: only field "
 		  "values may use it, not layout keys or size" },
