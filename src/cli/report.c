@@ -277,7 +277,7 @@ static void text_fragment(struct report *rp, const struct plan *p, size_t i,
 
 	snprintf(off, sizeof(off), "0x%" PRIx64 " (%" PRId64 ")", (uint64_t)pf->at, pf->at);
 	fprintf(rp->out, "%6u  %-6s  %-26s  %10s  %5u  %10s  %s%s", pf->line,
-		frag_kind_name(pf->kind), off, human_size(len, sizeof(len), (double)pf->len),
+		frag_word(pf->kind, pf->byte), off, human_size(len, sizeof(len), (double)pf->len),
 		f->requests, human_size(done, sizeof(done), (double)f->written),
 		rp->colour ? result_colour(r, p, i) : "", fragment_result(r, p, i));
 	if (frag_holes(r, i) && f->written)
@@ -299,7 +299,7 @@ static void json_fragment(struct report *rp, const struct placed *pf,
 	fprintf(rp->out,
 		"{\"type\":\"fragment\",\"line\":%u,\"kind\":\"%s\",\"offset\":%" PRId64
 		",\"length\":%" PRId64 ",\"requests\":%u,\"written\":%" PRIu64 ",\"holes\":%" PRIu64
-		",\"cloned\":%" PRIu64 ",", pf->line, frag_kind_name(pf->kind), pf->at, pf->len,
+		",\"cloned\":%" PRIu64 ",", pf->line, frag_word(pf->kind, pf->byte), pf->at, pf->len,
 		f->requests, f->written, frag_holes(r, i), cloned_of(r, i));
 	json_error(rp->out, f->err, f->err ? fragment_message(f) : NULL);
 	fputs(pf->unchanged ? ",\"unchanged\":true}\n" : "}\n", rp->out);
@@ -355,24 +355,47 @@ static int computed(const struct placed *pf)
 	return (pf->kind == FRAG_FIELD || pf->kind == FRAG_DIGEST) && pf->bytes;
 }
 
+/* A computed fragment's value: a field's as the number it holds (read in
+ * its byte order; negative ones as their two's complement), then its
+ * bytes; a digest's as its hex. */
+static void print_value(FILE *out, const struct placed *pf, int json)
+{
+	static const int64_t raw[] = { 32, 64, 20, 16 };	/* by enum digest_algo */
+	uint64_t v = 0;
+	int be = (pf->byte & 0x80) != 0;
+
+	if (pf->kind == FRAG_DIGEST) {
+		fputs(json ? ",\"value\":\"" : "value ", out);
+		if (pf->byte < 4 && pf->len == 2 * raw[pf->byte])	/* text: hex already */
+			fwrite(pf->bytes, 1, (size_t)pf->len, out);
+		else
+			value_hex(out, pf);
+		fputs(json ? "\"" : "", out);
+		return;
+	}
+	for (int64_t k = 0; k < pf->len && k < 8; k++)
+		v |= (uint64_t)pf->bytes[be ? pf->len - 1 - k : k] << (8 * k);
+	fprintf(out, json ? ",\"value\":\"0x%" PRIx64 "\",\"bytes\":\"" : "value 0x%" PRIx64 " (bytes ",
+		v);
+	value_hex(out, pf);
+	fputs(json ? "\"" : ")", out);
+}
+
 static void json_plan_row(struct report *rp, const struct fragment *f, const struct placed *pf,
 			  uint64_t reqs)
 {
 	fprintf(rp->out,
 		"{\"type\":\"plan\",\"line\":%u,\"kind\":\"%s\",\"offset\":%" PRId64
 		",\"length\":%" PRId64 ",\"requests\":%" PRIu64,
-		f->line, frag_kind_name(f->kind), pf->at, pf->len, reqs);
+		f->line, frag_word(pf->kind, pf->byte), pf->at, pf->len, reqs);
 	if (f->kind == FRAG_FILE) {
 		fputs(",\"source\":", rp->out);
 		json_string(rp->out, (const char *)f->bytes);
 		if (!pf->spooled && !pf->hex)
 			fprintf(rp->out, ",\"skip\":%" PRId64, pf->src_off);
 	}
-	if (computed(pf)) {
-		fputs(",\"value\":\"", rp->out);
-		value_hex(rp->out, pf);
-		putc('"', rp->out);
-	}
+	if (computed(pf))
+		print_value(rp->out, pf, 1);
 	if (pf->unchanged)
 		fputs(",\"unchanged\":true", rp->out);
 	fputs("}\n", rp->out);
@@ -382,7 +405,7 @@ static void text_plan_row(struct report *rp, const struct fragment *f, const str
 {
 	char hex[24];
 
-	fprintf(rp->out, "%6u  %-6s  %-18s  %12" PRId64 "  ", f->line, frag_kind_name(f->kind),
+	fprintf(rp->out, "%6u  %-6s  %-18s  %12" PRId64 "  ", f->line, frag_word(pf->kind, pf->byte),
 		hex_offset(hex, sizeof(hex), pf->at), pf->len);
 	if (f->kind == FRAG_FILE) {
 		putc('\'', rp->out);
@@ -398,8 +421,7 @@ static void text_plan_row(struct report *rp, const struct fragment *f, const str
 	} else if (f->kind == FRAG_FILL) {
 		fprintf(rp->out, "byte 0x%02x", pf->byte);
 	} else if (computed(pf)) {
-		fputs("value ", rp->out);
-		value_hex(rp->out, pf);
+		print_value(rp->out, pf, 0);
 	} else {
 		fputs(f->kind == FRAG_ZERO ? "zeros" : "bytes", rp->out);
 	}

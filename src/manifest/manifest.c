@@ -243,6 +243,38 @@ int manifest_add_file(struct manifest *m, const char *path, struct errors *err)
 	return r;
 }
 
+uint8_t frag_shape(const struct manifest *m, const struct fragment *f)
+{
+	if (f->kind == FRAG_FIELD) {
+		struct field_shape s = frag_field(m, f);
+
+		return (uint8_t)(s.width | (s.big_endian ? 0x80 : 0));
+	}
+	if (f->kind == FRAG_DIGEST && frag_ext(m, f))
+		return frag_ext(m, f)->algo;
+	return f->byte;
+}
+
+const char *frag_word(int kind, uint8_t shape)
+{
+	static const char *const digests[] = { "sha256", "sha512", "sha1", "md5" };
+
+	if (kind == FRAG_DIGEST && shape < sizeof digests / sizeof digests[0])
+		return digests[shape];
+	if (kind != FRAG_FIELD)
+		return frag_kind_name(kind);
+	switch (shape) {
+	case 1: return "u8";
+	case 2: return "u16le";
+	case 2 | 0x80: return "u16be";
+	case 4: return "u32le";
+	case 4 | 0x80: return "u32be";
+	case 8: return "u64le";
+	case 8 | 0x80: return "u64be";
+	default: return "field";
+	}
+}
+
 const char *frag_kind_name(int kind)
 {
 	static const char *const names[] = { "file", "data", "hex", "fill", "zero", "uuid", "field",

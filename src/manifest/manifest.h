@@ -207,6 +207,12 @@ void manifest_drop_fragments(struct manifest *m);
 void manifest_release(struct manifest *m);
 
 const char *frag_kind_name(int kind);	/* "file", "data", ... */
+/* What tells a field's or digest's line word: its width (| 0x80 big-endian)
+ * or its enum digest_algo; f->byte for the other kinds. */
+uint8_t frag_shape(const struct manifest *m, const struct fragment *f);
+/* The word the line starts with, as the report shows it: frag_kind_name,
+ * but "u8" .. "u64be" for a field and "sha256" .. "md5" for a digest. */
+const char *frag_word(int kind, uint8_t shape);
 /* Where a fragment is, for an error. */
 struct place frag_place(const struct manifest *m, const struct fragment *f);
 

@@ -93,7 +93,7 @@ int plan_build(struct plan *p, const struct manifest *m, const struct plan_opts 
 		const struct fragment *f = &m->frag[i];
 
 		p->pf[i] = (struct placed){ .line = f->line, .col = f->col, .origin = f->origin,
-					    .kind = f->kind, .byte = f->byte, .src = -1 };
+					    .kind = f->kind, .byte = frag_shape(m, f), .src = -1 };
 	}
 	if (plan_open_sources(p, m, o, err) < 0 || o->check_only)
 		goto fail;

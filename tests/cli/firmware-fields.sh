@@ -209,4 +209,24 @@ bad "negative" "^bad\.mf:1:.*len= .* is -1" 'fill 0 len="-1"'
 printf 'include self.mf\n' > self.mf
 run 2 "$AIOWRITE" self.mf -o bad.img
 has err "include cycle"
+
+# 10. The report's kind is the word of the line (SPEC §6), and a dry run
+# prints every computed value (§8.4): a field's number, then its bytes.
+printf 'u8 7\nu16le 0x1234\nu32be -1\nu64le 5\nmd5 0..3\nsha1 image text\n' > k.mf
+run 0 "$AIOWRITE" k.mf -o k.img --report=json
+[ "$(jq -r 'select(.type=="fragment") | .kind' out | tr '\n' ' ')" = "u8 u16le u32be u64le md5 sha1 " ] ||
+	{ cat out; fail "JSON kinds"; }
+run 0 "$AIOWRITE" -n k.mf -o k2.img --report=json
+[ "$(jq -r 'select(.type=="plan") | .value' out | head -n 4 | tr '\n' ' ')" = "0x7 0x1234 0xffffffff 0x5 " ] ||
+	{ cat out; fail "dry-run values"; }
+[ "$(jq -r 'select(.type=="plan" and .line==2) | .bytes' out)" = 3412 ] || fail "dry-run bytes"
+[ "$(jq -r 'select(.type=="plan" and .line==5) | .value' out)" = \
+  "$(head -c 3 k.img | md5sum | cut -d' ' -f1)" ] || fail "dry-run md5 value"
+[ "$(jq -r 'select(.type=="plan" and .line==6) | .value' out)" = \
+  "$({ head -c 31 k.img; head -c 40 /dev/zero; } | sha1sum | cut -d' ' -f1)" ] ||
+	fail "dry-run sha1 text value (over the image, its own 40 bytes as zeros)"
+[ "$(tail -c 40 k.img)" = "$(jq -r 'select(.type=="plan" and .line==6) | .value' out)" ] ||
+	fail "the sha1 text written is not the value shown"
+run 0 "$AIOWRITE" -n k.mf -o k2.img
+has out '^ +2  u16le .*value 0x1234 \(bytes 3412\)$'
 exit 0

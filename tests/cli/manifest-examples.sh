@@ -233,8 +233,8 @@ P
 	# (The image would go to standard output, so the report goes to stderr.)
 	run 0 aiowrite-cli -n flash.manifest
 	[ ! -s out ] || fail "README firmware-header: -n wrote to standard output"
-	has err "value $($PY -c 'import struct; print(struct.pack("<I", 5000).hex())')\$"
-	has err "value $($PY -c 'import struct, zlib; print(struct.pack("<I", zlib.crc32(open("app.bin", "rb").read())).hex())')\$"
+	has err "value 0x1388 \\(bytes $($PY -c 'import struct; print(struct.pack("<I", 5000).hex())')\\)\$"
+	has err "value $($PY -c 'import zlib; print(hex(zlib.crc32(open("app.bin", "rb").read())))') \\(bytes $($PY -c 'import struct, zlib; print(struct.pack("<I", zlib.crc32(open("app.bin", "rb").read())).hex())')\\)\$"
 fi
 cd "$T" || exit 1
 
