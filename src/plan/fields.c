@@ -60,7 +60,7 @@ int plan_fragment_bytes(const struct plan *p, size_t i, int64_t off, size_t n,
 	default:
 		break;
 	}
-	memcpy(buf, pf->bytes + off, n);
+	memcpy(buf, plan_memory_bytes(p, pf) + off, n);
 	return 0;
 }
 

@@ -62,6 +62,26 @@ static int has_streams(const struct plan *p)
 	return 0;
 }
 
+/* Whether a digest or a checksum may read the image's bytes: a digest, or
+ * a field whose value calls a function (any '(' counts).  Then no stream
+ * may pass through unread: its bytes are needed before the writes. */
+static int reads_image(const struct manifest *m)
+{
+	for (size_t i = 0; i < m->nfrag; i++) {
+		const struct fragment *f = &m->frag[i];
+		struct mnum v;
+
+		if (f->kind == FRAG_DIGEST)
+			return 1;
+		if (f->kind != FRAG_FIELD)
+			continue;
+		v = frag_field(m, f).value;
+		if (v.expr && memchr(v.expr, '(', v.n))
+			return 1;
+	}
+	return 0;
+}
+
 /* The layout, then the fields and digests that read it (eval.c). */
 static int resolve(struct plan *p, const struct manifest *m, const struct plan_opts *o,
 		   struct errors *err)
@@ -99,8 +119,8 @@ int plan_build(struct plan *p, const struct manifest *m, const struct plan_opts 
 		goto fail;
 	streams = has_streams(p);
 	if ((streams &&
-	     plan_spool(p, m, o->dry_run || (o->pass_through && !o->allow_overlap), o->dry_run,
-			err) < 0) ||
+	     plan_spool(p, m, !reads_image(m) && (o->dry_run || (o->pass_through && !o->allow_overlap)),
+			o->dry_run, err) < 0) ||
 	    resolve(p, m, o, err) < 0 ||
 	    (streams && plan_pass_streams(p, m, o->dry_run, err) < 0) ||
 	    plan_check_digests(p, m, err) < 0)

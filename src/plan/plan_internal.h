@@ -15,6 +15,18 @@ int plan_short_source(struct errors *err, const struct manifest *m, const struct
 /* Keep a malloc'd buffer until plan_release (computed bytes); 0 or -1. */
 int plan_keep(struct plan *p, void *buf);
 
+/* pf->src of a stream fragment spooled to memory, from plan_spool until
+ * plan_pass_streams (which may spool more, moving p->spool) gives it its
+ * pointer: meanwhile its bytes are at p->spool + pf->src_off. */
+#define PF_IN_SPOOL (-2)
+
+/* The bytes in memory of a fragment whose pf->src is negative. */
+static inline const unsigned char *plan_memory_bytes(const struct plan *p,
+						     const struct placed *pf)
+{
+	return pf->src == PF_IN_SPOOL ? p->spool + pf->src_off : pf->bytes;
+}
+
 struct resolver;
 /* n bytes of fragment i from offset off within its bytes (a source read,
  * memory, or a fill): 0, or an errno (EIO: a source ended early). */

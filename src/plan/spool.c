@@ -38,7 +38,7 @@
 #include "util/io.h"
 
 #define PIECE ((size_t)256 * 1024)
-#define IN_MEMORY (-2)	/* pf->src while the fragment's bytes are in p->spool */
+#define IN_MEMORY PF_IN_SPOOL	/* plan_internal.h */
 
 struct spooler {
 	struct plan *p;

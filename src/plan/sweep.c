@@ -258,7 +258,7 @@ static int feed_piece(struct pass *ps, const struct extent *x, int64_t from, int
 		return 0;
 	}
 	if (pf->kind != FRAG_FILE || pf->src < 0) {	/* in memory */
-		j.p = pf->bytes + delta;
+		j.p = plan_memory_bytes(p, pf) + delta;
 		feed(ps, &j);
 		return 0;
 	}
