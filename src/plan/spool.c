@@ -8,7 +8,8 @@
  * is written, when every fragment of it has len= (so placement needs no
  * reading), none wants a digest, a skip= only on its first fragment, and
  * its fragments come in the target in manifest order (checked after
- * placement; otherwise it is spooled after all).
+ * placement; otherwise it is spooled after all) -- and only when no
+ * checksum or digest line may read the image first (plan.c reads_image).
  *
  * Streams are read one after another, each whole (all its fragments, in
  * manifest order) before the next, in the order the manifest first names
