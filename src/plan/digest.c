@@ -90,7 +90,7 @@ static int check_one(EVP_MD_CTX *ctx, unsigned char *buf, const struct plan *p,
 	to_hex(want_hex, f->sha256);
 	to_hex(got_hex, got);
 	return plan_fail(err, m, f, "sha256 mismatch: the %s fragment's bytes hash to %s, "
-			 "not %s", frag_kind_name(f->kind), got_hex, want_hex);
+			 "not %s", frag_word(pf->kind, pf->byte), got_hex, want_hex);
 }
 
 int plan_check_digests(const struct plan *p, const struct manifest *m, struct errors *err)

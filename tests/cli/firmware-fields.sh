@@ -256,4 +256,11 @@ run 0 timeout 20 "$AIOWRITE" --report=none -o sums.fifo -e 'file ff name=f' -e '
 wait
 want_sums fifo-data > sums.want
 same sums.want sums.fifo
+
+# 12. sha256= on a field and a digest line (SPEC §2: any fragment but uuid):
+# their computed bytes must hash to it, or nothing is written.
+one=$(printf '\001' | sha256sum | cut -d' ' -f1)
+md5one=$(printf '\001' | md5sum | cut -d' ' -f1 | xxd -r -p | sha256sum | cut -d' ' -f1)
+run 0 "$AIOWRITE" --verify -o sha.img -e "u8 1 sha256=$one name=a" -e "md5 a sha256=$md5one"
+bad "field sha256" "^bad\.mf:1:1: sha256 mismatch: the u8 fragment's bytes hash to " "u8 2 sha256=$one"
 exit 0
