@@ -22,6 +22,7 @@
 #ifndef IOB_H
 #define IOB_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -84,6 +85,9 @@ typedef struct io_batch {
 				 * that s is a file whose bytes there read as 0) */
 	int copy_only;		/* iob_send: no copy_file_range, which may share the
 				 * source's extents (XFS, btrfs) instead of copying */
+	volatile sig_atomic_t *stop; /* iob_send: when set, a system call that a
+				 * signal interrupts while *stop is nonzero is not
+				 * retried: the call ends with EINTR */
 	unsigned char *scratch;	/* staging for file ranges and fills */
 	size_t scratch_size;
 	int scratch_fd;		/* what scratch holds: fd, source offset, */

@@ -360,8 +360,10 @@ static int stream_run(io_batch *b, const struct target *t, const struct engine_o
 			return -1;
 		}
 	}
-	/* Bounded calls: a signal or the progress line is seen between them. */
+	/* Bounded calls: a signal or the progress line is seen between them;
+	 * a signal also ends a call blocked on a pipe that is not read. */
 	b->call_max = STREAM_CALL_MAX;
+	b->stop = o->stop;
 	b->seek_zeros = stream_makes_holes(t, x.head);
 	b->copy_only = !o->clone;	/* copy_file_range may share extents */
 	clone_start(&x.clone, t, o->clone && !x.head);

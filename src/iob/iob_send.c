@@ -51,7 +51,15 @@ struct send_dest {
 	uint64_t blksize;	/* a regular file's block size (st_blksize) */
 	/* per path: 0 not tried yet, 1 has worked, -1 refused */
 	int cfr, splice, sendfile;
+	volatile sig_atomic_t *stop;	/* b->stop */
 };
+
+/* Whether a call that failed with errno is tried again: EINTR is, unless
+ * the caller's stop flag is up (a blocked pipe must not outlive Ctrl-C). */
+static int again(const struct send_dest *k)
+{
+	return errno == EINTR && !(k->stop && *k->stop);
+}
 
 static int dest_probe(struct send_dest *k)
 {
@@ -124,7 +132,7 @@ static int64_t try_copy_file_range(struct send_dest *k, const iob_entry *e, size
 
 	do {
 		r = copy_file_range(e->fd, &off, k->fd, NULL, len, 0);
-	} while (r < 0 && errno == EINTR);
+	} while (r < 0 && again(k));
 	/* EBADF before it ever worked: e.g. s is O_APPEND, which it refuses. */
 	return path_result(r, errno, &k->cfr, 1, e);
 }
@@ -137,7 +145,7 @@ static int64_t try_splice(struct send_dest *k, const iob_entry *e, size_t len)
 
 	do {
 		r = splice(e->fd, &off, k->fd, NULL, len, fl);
-	} while (r < 0 && errno == EINTR);
+	} while (r < 0 && again(k));
 	return path_result(r, errno, &k->splice, 0, e);
 }
 
@@ -148,7 +156,7 @@ static int64_t try_sendfile(struct send_dest *k, const iob_entry *e, size_t len)
 
 	do {
 		r = sendfile(k->fd, e->fd, &off, len);
-	} while (r < 0 && errno == EINTR);
+	} while (r < 0 && again(k));
 	return path_result(r, errno, &k->sendfile, 0, e);
 }
 
@@ -238,7 +246,7 @@ static int64_t send_readwrite(struct send_dest *k, io_batch *b, iob_entry *e)
 	}
 	do {
 		w = write(k->fd, p, (size_t)len);
-	} while (w < 0 && errno == EINTR);
+	} while (w < 0 && again(k));
 	if (w < 0)
 		return -errno;
 	if (w == 0)
@@ -272,7 +280,7 @@ static int64_t send_stream(struct send_dest *k, io_batch *b, iob_entry *e, size_
 		return send_readwrite(k, b, e);
 	do {
 		r = splice(e->fd, NULL, k->fd, NULL, len, fl);
-	} while (r < 0 && errno == EINTR);
+	} while (r < 0 && again(k));
 	if (r == 0)
 		return -EIO;
 	if (r < 0 && refusal(errno)) {
@@ -364,7 +372,7 @@ static int64_t send_vec(struct send_dest *k, io_batch *b, uint64_t most)
 	}
 	do {
 		w = writev(k->fd, iov, cnt);
-	} while (w < 0 && errno == EINTR);
+	} while (w < 0 && again(k));
 	if (w < 0)
 		return -errno;
 	if (w == 0)
@@ -393,7 +401,7 @@ static int64_t send_hole(struct send_dest *k, io_batch *b, iob_entry *e)
 
 int64_t iob_send(int64_t s, io_batch *b)
 {
-	struct send_dest k = { .fd = (int)s };
+	struct send_dest k = { .fd = (int)s, .stop = b->stop };
 	int64_t total = 0, r;
 
 	if (b->err) {

@@ -125,4 +125,28 @@ wait "$pid"
 rc=$?
 [ "$rc" = 143 ] || fail "SIGTERM while waiting for a writer: exit $rc, expected 143"
 [ ! -e never.img ] || fail "a target was made before the signal"
+
+# Stream mode into a pipe that nobody reads: the write blocks until a signal
+# ends it (the kernel's copy path would retry EINTR forever); exit 130, and
+# the report says so.  The FIFO is held open for writing and reading by a
+# sleeper that never reads, so the tool's write blocks once the pipe is full.
+head -c $((8 * MiB)) /dev/zero | tr '\0' 'x' > eight
+mkfifo stall
+sleep 60 <>stall &
+holder=$!
+at_exit "kill $holder 2>/dev/null"
+$START "$AIOWRITE" -m stream -e 'file eight' -o stall --report=json --report-file=stall.json \
+	2>err &
+pid=$!
+sleep 1
+kill -INT "$pid"
+i=0
+while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+kill -0 "$pid" 2>/dev/null && { kill -9 "$pid"; fail "SIGINT did not end a write blocked on a pipe"; }
+wait "$pid"
+rc=$?
+[ "$rc" = 130 ] || { cat err; fail "SIGINT on a blocked pipe: exit $rc, expected 130"; }
+[ "$(json stall.json summary interrupted)" = SIGINT ] || { cat stall.json; fail "no interrupted in the summary"; }
+[ "$(jq -r 'select(.type=="fragment") | .error' stall.json)" = EINTR ] || fail "the fragment is not EINTR"
+kill "$holder" 2>/dev/null
 exit 0
