@@ -3,7 +3,8 @@
  * then an optional binary suffix K M G T P E or KiB ... EiB (any case).
  *
  * Digits are read greedily, so in hex a suffix letter that is also a digit
- * is a digit: 0x1E is 30, not 1 EiB.  Anything that is not exactly that
+ * is a digit: 0x1E is 30, not 1 EiB -- except before "iB", which only a
+ * suffix can be followed by: 0x1EiB is 1 EiB.  Anything that is not exactly that
  * shape is refused: no sign, no blanks, nothing after the suffix, and no
  * value past INT64_MAX (every offset and length must fit in an off_t).
  */
@@ -92,6 +93,12 @@ const char *parse_number(const char *s, size_t n, int64_t *out)
 		if (v > ((uint64_t)INT64_MAX - (unsigned)d) / base)
 			return "number too large";
 		v = v * base + (unsigned)d;
+	}
+	/* 0x1EiB: the E that the digits took is the suffix's. */
+	if (base == 16 && i > first && n - i == 2 && upper(u[i - 1]) == 'E' &&
+	    upper(u[i]) == 'I' && upper(u[i + 1]) == 'B') {
+		v >>= 4;
+		i--;
 	}
 	if (i == first)
 		return base == 16 ? "no hex digits after '0x'" : "not a number";

@@ -384,6 +384,9 @@ static void test_numbers(void)
 	number_ok("1E", INT64_C(1) << 60);
 	number_ok("7E", INT64_C(7) << 60);
 	number_ok("0x1E", 30);
+	number_ok("0x1EiB", (int64_t)1 << 60);
+	number_ok("0x2eib", (int64_t)2 << 60);
+	number_ok("0x1E0", 480);
 	number_ok("0x10K", 16384);
 	number_ok("0x7fffffffffffffff", INT64_MAX);
 	number_ok("9223372036854775807", INT64_MAX);
@@ -400,7 +403,9 @@ static void test_numbers(void)
 	number_bad("1Kx", "unknown suffix 'Kx' (use K or KiB)");
 	number_bad("1KiBx", "unknown suffix 'KiBx' (use K or KiB)");
 	number_bad("12abc", "unknown suffix 'abc' (use K, M, G, T, P, E or KiB ... EiB)");
-	number_bad("0x1EiB", "unknown suffix 'iB' (use K, M, G, T, P, E or KiB ... EiB)");
+	/* Before "iB" a hex E is the suffix's (SPEC §2: 0x... then KiB ... EiB). */
+	number_bad("0xEiB", "no hex digits after '0x'");
+	number_bad("0x8EiB", "number too large");
 	number_bad("-1", "sign not allowed in number");
 	number_bad("+1", "sign not allowed in number");
 	number_bad("", "empty number");
