@@ -154,6 +154,10 @@ unsigned char *expand_line(struct parse *P, const unsigned char *line, size_t n,
 
 	if (!has_reference(line, n))
 		return NULL;
+	if (P->ahead) {		/* the defines are the main thread's */
+		*failed = 1;
+		return NULL;
+	}
 	for (i = 0; i < n; i++) {
 		if (quoted && line[i] == '\\') {
 			i++;

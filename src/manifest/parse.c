@@ -24,12 +24,15 @@
 #include "manifest/parse_internal.h"
 #include "util/mem.h"
 #include "util/suggest.h"
+#include "util/thread.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "manifest/args.h"
 
@@ -69,6 +72,8 @@ const size_t nkinds = sizeof(kinds) / sizeof(kinds[0]);
 
 int fail(struct parse *P, size_t col, const char *fmt, ...)
 {
+	if (P->ahead)	/* the main thread reads the line again and reports */
+		return -1;
 	struct place at = { .file = P->m->origin[P->oi].name, .rank = P->oi, .line = P->line,
 			    .col = col > UINT32_MAX ? UINT32_MAX : (uint32_t)col };
 	va_list ap;
@@ -192,6 +197,8 @@ static int push_fragment(struct parse *P, struct line_state *L)
 {
 	struct manifest *m = P->m;
 
+	if (P->ahead && L->x.name)	/* the names are the main thread's */
+		return -1;
 	if (m->nfrag == m->alloc) {
 		size_t n = m->alloc ? m->alloc * 2 : 64;
 		struct fragment *p;
@@ -243,6 +250,8 @@ static int start_line(struct parse *P, struct line_state *L, const struct token 
 	if (!(L->row = kind_of(P, t)))
 		return -1;
 	L->kind = L->row->kind;
+	if (P->ahead && L->kind >= LINE_OUTPUT)
+		return -1;
 	L->kcol = t->col;
 	if (t->col > UINT32_MAX)
 		return fail(P, t->col, "column too large");
@@ -304,13 +313,13 @@ static int parse_line(struct parse *P, unsigned char *lp, unsigned char *le)
 	return r;
 }
 
-int parse_text(struct parse *P, unsigned char *text, size_t len)
+/* The lines of [p, end), numbered on from P->line: 0, or -1 when any line
+ * had an error (reported; the next line is read all the same). */
+static int parse_lines(struct parse *P, unsigned char *p, unsigned char *end)
 {
 	struct manifest *m = P->m;
-	unsigned char *p = text, *end = text + len;
 	int rc = 0;
 
-	P->line = m->origin[P->oi].lines;
 	while (p < end) {
 		unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
 		unsigned char *le = nl ? nl : end;
@@ -321,9 +330,155 @@ int parse_text(struct parse *P, unsigned char *text, size_t len)
 		if (le > p && le[-1] == '\r')
 			le--;
 		if (parse_line(P, p, le) < 0)
-			rc = -1;	/* reported; the next line is read all the same */
+			rc = -1;
 		m->origin[P->oi].lines = (uint32_t)P->line;
 		p = nl ? nl + 1 : end;
 	}
 	return rc;
+}
+
+/*
+ * A large text is read on two cores: the main thread reads its first half
+ * while a helper reads the second into a manifest of its own.  The helper
+ * stops at the first line it may not read alone -- one with an error, a
+ * directive, name= or ${...}, which depend on or change what the lines
+ * before them set -- and puts that line's bytes back as they were (the
+ * lexer unescapes in place).  Its fragments then follow the main thread's,
+ * and the main thread reads on from that line.  The halves write to
+ * disjoint bytes: the first ends with the newline after which the second
+ * starts.  The helper numbers its lines from 1, and never looks at the
+ * first half (whose newlines the main thread may be overwriting with a
+ * path's NUL); the main thread adds its count when it takes them.
+ */
+#define AHEAD_MIN ((size_t)1 << 20)
+
+struct ahead {
+	struct parse P;		/* its lines numbered from 1 */
+	struct manifest m;	/* the fragments and v2 records read ahead */
+	struct errors err;
+	uint64_t most;		/* lines it may read: the total stays below 2^32 */
+	unsigned char *from, *end; /* the second half */
+	unsigned char *stop;	/* the first line not read, or end */
+	uint64_t lines;		/* lines read */
+	unsigned char *copy;	/* the line being read, as it was */
+	size_t copy_cap;
+};
+
+static void *read_ahead(void *arg)
+{
+	struct ahead *a = arg;
+	unsigned char *p = a->from;
+
+	while (p < a->end && a->P.line < a->most) {
+		unsigned char *nl = memchr(p, '\n', (size_t)(a->end - p));
+		unsigned char *le = nl ? nl : a->end;
+		size_t n = (size_t)(le - p) + 1;	/* and the byte a path's NUL may take */
+
+		if (n > a->copy_cap) {
+			unsigned char *c = realloc(a->copy, n);
+
+			if (!c)
+				break;
+			a->copy = c;
+			a->copy_cap = n;
+		}
+		memcpy(a->copy, p, n);
+		a->P.line++;
+		if (le > p && le[-1] == '\r')
+			le--;
+		if (parse_line(&a->P, p, le) < 0) {
+			memcpy(p, a->copy, n);
+			break;
+		}
+		a->lines++;
+		p = nl ? nl + 1 : a->end;
+	}
+	a->stop = p;
+	return NULL;
+}
+
+/* Append what a read ahead: 0, or -1 (out of memory, reported). */
+static int take_ahead(struct parse *P, const struct ahead *a)
+{
+	struct manifest *m = P->m;
+	const struct manifest *h = &a->m;
+	size_t nf = m->nfrag + h->nfrag, nx = m->next + h->next;
+
+	if (nx > UINT32_MAX - 1)
+		return error_nomem(P->err);
+	if (nf > m->alloc) {
+		struct fragment *f = mem_realloc(m->frag, nf * sizeof *f);
+
+		if (!f)
+			return error_nomem(P->err);
+		m->frag = f;
+		m->alloc = nf;
+	}
+	if (nx > m->ext_alloc) {
+		struct frag_ext *x = mem_realloc(m->ext, nx * sizeof *x);
+
+		if (!x)
+			return error_nomem(P->err);
+		m->ext = x;
+		m->ext_alloc = nx;
+	}
+	for (size_t i = 0; i < h->nfrag; i++) {
+		struct fragment f = h->frag[i];
+
+		if (f.ext)
+			f.ext += (uint32_t)m->next;
+		f.line += (uint32_t)P->line;
+		m->frag[m->nfrag++] = f;
+	}
+	if (h->next)
+		memcpy(m->ext + m->next, h->ext, h->next * sizeof *h->ext);
+	m->next = nx;
+	return 0;
+}
+
+static int parse_halves(struct parse *P, unsigned char *text, size_t len)
+{
+	unsigned char *end = text + len, *mid = memchr(text + len / 2, '\n', len - len / 2);
+	struct ahead *a;
+	pthread_t t;
+	int rc;
+
+	/* The first half has at most one line a byte: the second's numbers
+	 * must stay below 2^32 whatever it has. */
+	if (!mid || mid + 1 == end || P->line + (uint64_t)(mid + 1 - text) >= UINT32_MAX ||
+	    sysconf(_SC_NPROCESSORS_ONLN) < 2 || !(a = calloc(1, sizeof *a)))
+		return parse_lines(P, text, end);
+	mid++;
+	a->P = (struct parse){ .m = &a->m, .oi = P->oi, .err = &a->err, .ahead = 1 };
+	manifest_init(&a->m);
+	a->most = UINT32_MAX - P->line - (uint64_t)(mid - text);
+	a->from = a->stop = mid;
+	a->end = end;
+	if (thread_start(&t, read_ahead, a) != 0) {
+		free(a);
+		return parse_lines(P, text, end);
+	}
+	rc = parse_lines(P, text, mid);
+	pthread_join(t, NULL);
+	if (take_ahead(P, a) < 0) {
+		rc = -1;
+	} else {
+		P->line += a->lines;
+		P->m->origin[P->oi].lines = (uint32_t)P->line;
+		if (parse_lines(P, a->stop, end) < 0)
+			rc = -1;
+	}
+	manifest_release(&a->m);
+	errors_release(&a->err);
+	free(a->copy);
+	free(a);
+	return rc;
+}
+
+int parse_text(struct parse *P, unsigned char *text, size_t len)
+{
+	P->line = P->m->origin[P->oi].lines;
+	if (len >= AHEAD_MIN && !P->depth && !P->ahead)
+		return parse_halves(P, text, len);
+	return parse_lines(P, text, text + len);
 }

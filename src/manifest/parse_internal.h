@@ -72,6 +72,11 @@ struct parse {
 	struct errors *err;
 	unsigned depth;		/* include levels below the top manifest */
 	const struct include_frame *frame; /* NULL at the top */
+	/* Reading the second half of a large text on a thread of its own
+	 * (parse.c): a line that would report an error or touch what other
+	 * lines share (a directive, name=, ${...}) fails instead, to be read
+	 * again by the main thread. */
+	int ahead;
 };
 
 int fail(struct parse *P, size_t col, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
