@@ -111,6 +111,16 @@ else
 	note "text report: the job finished before SIGINT landed (exit $rc)"
 fi
 
+# ended WHAT: the signalled job $pid ends within 5 s (else fail WHAT); its
+# status in rc.
+ended() {
+	i=0
+	while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	kill -0 "$pid" 2>/dev/null && { kill -9 "$pid"; fail "$1"; }
+	wait "$pid"
+	rc=$?
+}
+
 # Before anything is written a signal kills as it always does: a wait for a
 # FIFO's writer ends with the signal's status at once, no target made.
 mkfifo nowriter
@@ -118,11 +128,7 @@ mkfifo nowriter
 pid=$!
 sleep 0.5
 kill -TERM "$pid"
-i=0
-while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-kill -0 "$pid" 2>/dev/null && { kill -9 "$pid"; fail "SIGTERM while waiting for a FIFO's writer did not stop the run"; }
-wait "$pid"
-rc=$?
+ended "SIGTERM while waiting for a FIFO's writer did not stop the run"
 [ "$rc" = 143 ] || fail "SIGTERM while waiting for a writer: exit $rc, expected 143"
 [ ! -e never.img ] || fail "a target was made before the signal"
 
@@ -140,11 +146,7 @@ $START "$AIOWRITE" -m stream -e 'file eight' -o stall --report=json --report-fil
 pid=$!
 sleep 1
 kill -INT "$pid"
-i=0
-while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-kill -0 "$pid" 2>/dev/null && { kill -9 "$pid"; fail "SIGINT did not end a write blocked on a pipe"; }
-wait "$pid"
-rc=$?
+ended "SIGINT did not end a write blocked on a pipe"
 [ "$rc" = 130 ] || { cat err; fail "SIGINT on a blocked pipe: exit $rc, expected 130"; }
 [ "$(json stall.json summary interrupted)" = SIGINT ] || { cat stall.json; fail "no interrupted in the summary"; }
 [ "$(jq -r 'select(.type=="fragment") | .error' stall.json)" = EINTR ] || fail "the fragment is not EINTR"
