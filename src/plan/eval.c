@@ -74,6 +74,11 @@ static int resolve_ref(void *ctx, const unsigned char *name, size_t n, int attr,
 	const struct placed *pf;
 	long i;
 
+	if (r->stage == EVAL_ALONE) {	/* not known: the value is not checked */
+		r->deferred = 1;
+		*v = 0;
+		return 0;
+	}
 	if (n == 5 && memcmp(name, "image", 5) == 0) {
 		if (r->stage != EVAL_FIELDS)
 			return ref_error(e, r->stage == EVAL_SIZE ? "size cannot refer to image.size"

@@ -18,6 +18,8 @@ enum eval_stage {
 	EVAL_LAYOUT,		/* placing fragment `cur`: only earlier lines exist */
 	EVAL_SIZE,		/* every fragment placed; image.size not yet known */
 	EVAL_FIELDS,		/* everything known: fields and digests */
+	EVAL_ALONE,		/* the plan stopped at an error: a field's value is
+				 * checked only if it needs no name and no checksum */
 };
 
 struct resolver {
@@ -62,6 +64,11 @@ int fields_checksum(void *ctx, const struct expr_checksum *c, __int128 *v,
 		    struct expr_error *e);
 struct cksum;
 int plan_fields(struct resolver *r);
+/* After an error that stops the plan before its fields: the fields whose
+ * values need no name and no checksum are computed all the same, so that
+ * their errors (a value too wide, a division by zero) come with it (SPEC
+ * §11: all errors at once).  Reported; nothing returned. */
+void plan_lone_fields(struct resolver *r);
 /* The final image's length: under --patch the target may be longer than
  * the manifest's image (SPEC §3 invariant 3). */
 int64_t fields_final_length(struct resolver *r);

@@ -89,6 +89,8 @@ static int resolve(struct plan *p, const struct manifest *m, const struct plan_o
 	struct resolver r = { .p = p, .m = m, .err = err, .o = o, .target_fd = -1 };
 	int rc = plan_place(&r);
 
+	if (rc < 0)
+		plan_lone_fields(&r);
 	if (rc == 0 && (rc = plan_extents(p, m, o->allow_overlap, err)) == 0 &&
 	    (rc = plan_fields(&r)) == 0)
 		rc = plan_expect(&r);
@@ -115,8 +117,13 @@ int plan_build(struct plan *p, const struct manifest *m, const struct plan_opts 
 		p->pf[i] = (struct placed){ .line = f->line, .col = f->col, .origin = f->origin,
 					    .kind = f->kind, .byte = frag_shape(m, f), .src = -1 };
 	}
-	if (plan_open_sources(p, m, o, err) < 0 || o->check_only)
+	if (plan_open_sources(p, m, o, err) < 0 || o->check_only) {
+		struct resolver r = { .p = p, .m = m, .err = err, .o = o, .target_fd = -1 };
+
+		plan_lone_fields(&r);	/* their errors too */
+		expr_pool_release(&r.pool);
 		goto fail;
+	}
 	streams = has_streams(p);
 	if ((streams &&
 	     plan_spool(p, m, !reads_image(m) && (o->dry_run || (o->pass_through && !o->allow_overlap)),

@@ -206,6 +206,20 @@ bad "duplicate name" "^bad\.mf:2:.*name 'a' is taken by line 1" 'data x name=a' 
 bad "undefined" "^bad\.mf:1:.*'NOPE' is not defined" 'data ${NOPE}'
 bad "align" "^bad\.mf:1:.*at=3 is not a multiple of align=4" 'data x at=3 align=4'
 bad "negative" "^bad\.mf:1:.*len= .* is -1" 'fill 0 len="-1"'
+# All errors at once (SPEC §11): a layout error or a line that does not
+# parse does not hide a field whose value needs no layout.
+printf 'u8 300\nu8 "1/0"\ndata a at=-1\nu8 nope.size\nu16le 70000\n' > bad.mf
+run 2 "$AIOWRITE" bad.mf -o bad.img
+has err '^bad\.mf:1:4: the value 300 does not fit in 8 bits'
+has err '^bad\.mf:2:6: division by zero'
+has err '^bad\.mf:3:11: at= .* is -1'
+has err '^bad\.mf:5:7: the value 70000 does not fit in 16 bits'
+printf 'frob\nu8 256\nfile no-such-file\n' > bad.mf
+run 2 "$AIOWRITE" bad.mf -o bad.img
+has err '^bad\.mf:1:1: unknown kind'
+has err '^bad\.mf:2:4: the value 256 does not fit'
+has err "^bad\\.mf:3:1: cannot open 'no-such-file'"
+[ ! -e bad.img ] || fail "a refused run made its target"
 printf 'include self.mf\n' > self.mf
 run 2 "$AIOWRITE" self.mf -o bad.img
 has err "include cycle"
