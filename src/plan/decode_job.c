@@ -156,17 +156,25 @@ static void *job_main(void *arg)
 /* Keep job in the set, so that plan_decode_stop finds it: 0 or ENOMEM. */
 static int keep_job(struct decode_set *d, struct decode_job *j)
 {
+	int rc = 0;
+
+	/* Under the lock: a finishing job's thread reads d->job meanwhile. */
+	pthread_mutex_lock(&d->lock);
 	if (d->njob == d->jobcap) {
 		size_t cap = d->jobcap ? 2 * d->jobcap : 8;
 		struct decode_job **v = realloc(d->job, cap * sizeof(*v));
 
-		if (!v)
-			return ENOMEM;
-		d->job = v;
-		d->jobcap = cap;
+		if (v) {
+			d->job = v;
+			d->jobcap = cap;
+		} else {
+			rc = ENOMEM;
+		}
 	}
-	d->job[d->njob++] = j;
-	return 0;
+	if (rc == 0)
+		d->job[d->njob++] = j;
+	pthread_mutex_unlock(&d->lock);
+	return rc;
 }
 
 /* A job for n decoded bytes of fragment i from off, its pipe made and

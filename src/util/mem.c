@@ -9,17 +9,37 @@
 
 #define HUGE_PAGE ((size_t)2 << 20)
 
-int big_buf_alloc(struct big_buf *b, size_t size, size_t populate)
+/* A fresh mapping of len bytes (a multiple of HUGE_PAGE), HUGE_PAGE
+ * aligned: over-mapped by one huge page, then trimmed at both ends. */
+static void *map_aligned(size_t len)
 {
-	void *p = mmap(NULL, size + HUGE_PAGE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	unsigned char *p = mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0), *a;
+	size_t head;
 
 	if (p == MAP_FAILED)
+		return NULL;
+	a = (unsigned char *)(((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+	head = (size_t)(a - p);
+	if (head)
+		munmap(p, head);
+	munmap(a + len, HUGE_PAGE - head);
+	madvise(a, len, MADV_HUGEPAGE);	/* a hint: no error matters */
+	return a;
+}
+
+int big_buf_alloc(struct big_buf *b, size_t size, size_t populate)
+{
+	size_t len = (size + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+
+	if (len < size) {
+		errno = ENOMEM;
 		return -1;
-	b->map = p;
-	b->map_len = size + HUGE_PAGE;
-	b->p = (unsigned char *)(((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
-	madvise(b->p, size, MADV_HUGEPAGE);	/* a hint: no error matters */
+	}
+	if (!(b->p = map_aligned(len)))
+		return -1;
+	b->map = b->p;
+	b->map_len = len;
 #ifdef MADV_POPULATE_WRITE
 	if (populate)
 		madvise(b->p, populate < size ? populate : size, MADV_POPULATE_WRITE);
@@ -49,25 +69,6 @@ struct mem_head {
 static struct mem_head *head_of(void *p)
 {
 	return (struct mem_head *)p - 1;
-}
-
-/* A fresh mapping of len bytes (a multiple of HUGE_PAGE), HUGE_PAGE
- * aligned: over-mapped by one huge page, then trimmed at both ends. */
-static void *map_aligned(size_t len)
-{
-	unsigned char *p = mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE,
-				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0), *a;
-	size_t head;
-
-	if (p == MAP_FAILED)
-		return NULL;
-	a = (unsigned char *)(((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
-	head = (size_t)(a - p);
-	if (head)
-		munmap(p, head);
-	munmap(a + len, HUGE_PAGE - head);
-	madvise(a, len, MADV_HUGEPAGE);	/* a hint: no error matters */
-	return a;
 }
 
 /* Grow into a new mapping: the old one's pages move into its start. */
