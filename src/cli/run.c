@@ -24,6 +24,9 @@
 static void read_manifest(struct run *x)
 {
 	manifest_init(&x->m);
+	/* SPEC §11: errors sorted by place, an include's where it is read. */
+	x->errs.order = manifest_place_order;
+	x->errs.order_ctx = &x->m;
 	x->m.no_env = x->o.confine != NULL;	/* SPEC §8.3: not the environment */
 	for (size_t i = 0; i < x->o.ndefine; i++)
 		manifest_define(&x->m, x->o.define[i], &x->errs);

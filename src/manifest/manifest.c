@@ -85,6 +85,7 @@ static int origin_get(struct manifest *m, const char *name, const char *dir, int
 		return error_add(err, "%s: too many manifest sources (at most %d)", name,
 				 MANIFEST_MAX_ORIGINS);
 	o = &m->origin[m->norigin];
+	o->parent = -1;
 	o->name = strdup(name);
 	o->dir = strdup(dir);
 	if (!o->name || !o->dir) {
@@ -275,6 +276,49 @@ const char *frag_word(int kind, uint8_t shape)
 	}
 }
 
+/* The place (origin r, line) as the path from its top origin: path[0] is
+ * the top origin's line that includes the next, ..., path[n-1] the line
+ * itself; *top the top origin.  n, at most MANIFEST_MAX_INCLUDE_DEPTH + 1. */
+static size_t place_path(const struct manifest *m, uint32_t r, uint64_t line, uint64_t *path,
+			 uint32_t *top)
+{
+	uint64_t rev[MANIFEST_MAX_INCLUDE_DEPTH + 1];
+	size_t n = 0;
+
+	for (;;) {
+		rev[n++] = line;
+		if (m->origin[r].parent < 0 || n == MANIFEST_MAX_INCLUDE_DEPTH + 1)
+			break;
+		line = m->origin[r].at_line;
+		r = (uint32_t)m->origin[r].parent;
+	}
+	*top = r;
+	for (size_t k = 0; k < n; k++)
+		path[k] = rev[n - 1 - k];
+	return n;
+}
+
+int manifest_place_order(const void *ctx, uint32_t rank_a, uint64_t line_a, uint32_t rank_b,
+			 uint64_t line_b)
+{
+	const struct manifest *m = ctx;
+	uint64_t pa[MANIFEST_MAX_INCLUDE_DEPTH + 1], pb[MANIFEST_MAX_INCLUDE_DEPTH + 1];
+	uint32_t ta, tb;
+	size_t na, nb;
+
+	if (rank_a >= m->norigin || rank_b >= m->norigin)
+		return 0;
+	na = place_path(m, rank_a, line_a, pa, &ta);
+	nb = place_path(m, rank_b, line_b, pb, &tb);
+	if (ta != tb)
+		return ta < tb ? -1 : 1;
+	for (size_t k = 0; k < na && k < nb; k++)
+		if (pa[k] != pb[k])
+			return pa[k] < pb[k] ? -1 : 1;
+	/* One includes the other at its last line: the include line first. */
+	return na < nb ? -1 : na > nb ? 1 : 0;
+}
+
 const char *frag_kind_name(int kind)
 {
 	static const char *const names[] = { "file", "data", "hex", "fill", "zero", "uuid", "field",
@@ -345,6 +389,8 @@ int include_file(struct parse *P, const unsigned char *path, size_t n, size_t co
 	}
 	if ((oi = origin_get(m, full, dir, 1, P->err)) < 0)
 		goto out;
+	m->origin[oi].parent = (int)P->oi;
+	m->origin[oi].at_line = (uint32_t)P->line;
 	if (keep_chunk(m, oi, text, len, P->err) < 0) {
 		text = NULL;
 		goto out;

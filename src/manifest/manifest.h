@@ -105,6 +105,8 @@ struct origin {
 	char *dir;		/* relative paths resolve against this ("." for stdin, -e) */
 	struct chunk *chunks;	/* its texts, newest first (manifest.c) */
 	uint32_t lines;		/* lines seen so far (for -e: one per line added) */
+	int parent;		/* the origin that includes it, or -1 at the top */
+	uint32_t at_line;	/* the parent's line that includes it */
 };
 
 #define MANIFEST_MAX_ORIGINS 256	/* fragment.origin is a byte */
@@ -207,6 +209,11 @@ void manifest_drop_fragments(struct manifest *m);
 void manifest_release(struct manifest *m);
 
 const char *frag_kind_name(int kind);	/* "file", "data", ... */
+/* A place_order (util/error.h) for errors at a manifest's places, ctx the
+ * manifest: reading order, an included file's lines at the line that
+ * includes it; origins at the top in their order. */
+int manifest_place_order(const void *ctx, uint32_t rank_a, uint64_t line_a, uint32_t rank_b,
+			 uint64_t line_b);
 /* What tells a field's or digest's line word: its width (| 0x80 big-endian)
  * or its enum digest_algo; f->byte for the other kinds. */
 uint8_t frag_shape(const struct manifest *m, const struct fragment *f);

@@ -13,13 +13,18 @@
 
 #include "util/error.h"
 
-/* Whether a comes before b: no place first, then rank, line, column, and
- * the order of adding. */
-static int before(const struct error *a, const struct error *b)
+/* Whether a comes before b: no place first, then by place (es->order, else
+ * rank and line), column, and the order of adding. */
+static int before(const struct errors *es, const struct error *a, const struct error *b)
 {
 	if (!a->file != !b->file)
 		return !a->file;
 	if (a->file && (a->rank != b->rank || a->line != b->line || a->col != b->col)) {
+		int c = a->rank != b->rank && es->order
+			? es->order(es->order_ctx, a->rank, a->line, b->rank, b->line) : 0;
+
+		if (c)
+			return c < 0;
 		if (a->rank != b->rank)
 			return a->rank < b->rank;
 		if (a->line != b->line)
@@ -45,9 +50,9 @@ static struct error *slot_for(struct errors *es, const struct error *e)
 		return &es->v[es->n++];
 	last = &es->v[0];
 	for (size_t i = 1; i < es->n; i++)
-		if (before(last, &es->v[i]))
+		if (before(es, last, &es->v[i]))
 			last = &es->v[i];
-	if (!before(e, last))
+	if (!before(es, e, last))
 		return NULL;
 	error_free(last);
 	return last;
@@ -135,14 +140,14 @@ int error_nomem(struct errors *es)
 	return add(es, ERR_PLAIN, NULL, NULL);
 }
 
-static int compare(const void *a, const void *b)
+static int compare(const void *a, const void *b, void *es)
 {
-	return before(a, b) ? -1 : before(b, a) ? 1 : 0;
+	return before(es, a, b) ? -1 : before(es, b, a) ? 1 : 0;
 }
 
 void errors_sort(struct errors *es)
 {
-	qsort(es->v, es->n, sizeof(es->v[0]), compare);
+	qsort_r(es->v, es->n, sizeof(es->v[0]), compare, es);
 }
 
 char *error_text(const struct error *e)

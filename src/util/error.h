@@ -46,11 +46,18 @@ struct error {
 	char *msg;		/* NULL: out of memory */
 };
 
+/* Whether the place (rank a, line a) comes before (rank b, line b) (< 0)
+ * or after (> 0), when ranks alone do not say it; 0: they do. */
+typedef int (*place_order)(const void *ctx, uint32_t rank_a, uint64_t line_a, uint32_t rank_b,
+			   uint64_t line_b);
+
 struct errors {
 	struct error v[ERRORS_MAX];
 	size_t n;		/* kept, at most ERRORS_MAX */
 	uint64_t total;		/* added, kept or not */
 	int nomem;		/* an error could not even be recorded */
+	place_order order;	/* or NULL: places of different ranks sort by rank */
+	const void *order_ctx;
 };
 
 /* Add an error (with a place, or none); each returns -1. */
@@ -67,8 +74,8 @@ int verror(struct errors *es, enum error_kind kind, const struct place *at, cons
 /* Out of memory (errno ENOMEM from a call). */
 int error_nomem(struct errors *es);
 
-/* The kept errors, sorted: no place first, then by file rank, line and
- * column. */
+/* The kept errors, sorted: no place first, then by place (es->order, else
+ * file rank, line), column, and the order of adding. */
 void errors_sort(struct errors *es);
 /* "FILE:LINE:COL: message", or "message" without a place; malloc'd (NULL
  * when memory is short).  For tests and tools. */

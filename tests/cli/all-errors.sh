@@ -51,4 +51,22 @@ run 2 "$AIOWRITE" -o target --force late
 has err '^aiowrite-cli: 11 more errors not shown$'
 grep -q "late:61:" err && fail "line 61's error was kept over the first fifty"
 cmp -s target keep || fail "the target changed"
+
+# Sorted by place in reading order: an included file's errors where the
+# include line reads them, nested includes too, a second include of the
+# same file at its own line.
+printf 'bad2\ninclude c.m\nbad4\n' > b.m
+printf 'badc1\n' > c.m
+printf 'bad1\ninclude b.m\nbad3\ninclude c.m\n' > a.m
+run 2 "$AIOWRITE" -o target --force a.m
+[ "$(cut -d: -f1-2 err | tr '\n' ' ')" = "a.m:1 b.m:1 c.m:1 b.m:3 a.m:3 c.m:1 " ] ||
+	{ cat err; fail "errors are not in reading order"; }
+# The first fifty by place are kept in that order too: sixty errors in an
+# include on line 2 come before line 3's.
+i=1
+while [ $i -le 60 ]; do echo "nope$i"; i=$((i + 1)); done > sixty.m
+printf 'bad1\ninclude sixty.m\nbad3\n' > top.m
+run 2 "$AIOWRITE" -o target --force top.m
+[ "$(sed -n 2p err)" = "sixty.m:1:1: unknown kind 'nope1'" ] || { head -n 3 err; fail "include order"; }
+grep -q '^top\.m:3:' err && fail "line 3's error was kept over the include's first forty-nine"
 exit 0
