@@ -9,6 +9,7 @@
 
 #include "plan/decode.h"
 #include "plan/plan.h"
+#include "util/io.h"
 
 /* A hole of a source: zeros that are never read.  With holes=skip the
  * entry says the target keeps its bytes there (IOB_KEEP). */
@@ -19,24 +20,6 @@ static int add_hole(io_batch *b, uint64_t n, int keep)
 	if (keep)
 		b->e[b->used - 1].flags |= IOB_KEEP;
 	return 1;
-}
-
-/* Where the data after off starts (SEEK_DATA), at most end: end when only
- * a hole is left; off itself when the file system cannot say. */
-static int64_t next_data(int fd, int64_t off, int64_t end)
-{
-	off_t d = lseek(fd, off, SEEK_DATA);
-
-	if (d < 0)
-		return errno == ENXIO ? end : off;
-	return d < end ? d : end;
-}
-
-static int64_t next_hole(int fd, int64_t off, int64_t end)
-{
-	off_t h = lseek(fd, off, SEEK_HOLE);
-
-	return h < 0 || h > end ? end : h;
 }
 
 /* A range of a sparse source (SPEC §9.1): its data as file entries, its

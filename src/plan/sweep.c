@@ -244,28 +244,16 @@ static unsigned char *next_buf(struct pass *ps)
 	return ps->buf[ps->h.posted % NBUF];
 }
 
-/* n bytes of piece x from offset `from` within it.  0 or an errno. */
-static int feed_piece(struct pass *ps, const struct extent *x, int64_t from, int64_t n)
+/* n bytes of fragment frag's from offset delta within them, read (a
+ * source, or decoded): 0 or an errno. */
+static int feed_read(struct pass *ps, uint32_t frag, int64_t delta, int64_t n)
 {
-	const struct plan *p = ps->r->p;
-	const struct placed *pf = &p->pf[x->frag];
-	int64_t delta = x->delta + from;
-	struct job j = { .frag = x->frag, .n = (uint64_t)n };
+	struct job j = { .frag = frag };
 
-	if (pf->kind == FRAG_FILL || pf->kind == FRAG_ZERO) {
-		j.byte = pf->kind == FRAG_FILL ? pf->byte : 0;
-		feed(ps, &j);
-		return 0;
-	}
-	if (pf->kind != FRAG_FILE || pf->src < 0) {	/* in memory */
-		j.p = plan_memory_bytes(p, pf) + delta;
-		feed(ps, &j);
-		return 0;
-	}
 	while (n > 0) {
 		size_t k = n < (int64_t)PIECE ? (size_t)n : PIECE;
 		unsigned char *buf = next_buf(ps);
-		int err = plan_fragment_bytes(p, x->frag, delta, k, buf);
+		int err = plan_fragment_bytes(ps->r->p, frag, delta, k, buf);
 
 		if (err)
 			return err;
@@ -278,18 +266,13 @@ static int feed_piece(struct pass *ps, const struct extent *x, int64_t from, int
 	return 0;
 }
 
-/* A gap's bytes [lo, hi): the pad byte; under --patch without pad, what
- * the target holds there (zeros past its end).  0 or an errno. */
-static int feed_gap(struct pass *ps, int64_t lo, int64_t hi)
+/* The target's bytes [lo, hi) as they are (zeros past its end): 0 or an
+ * errno.  They count as frag's (GAP_FRAG for a gap). */
+static int feed_target(struct pass *ps, uint32_t frag, int64_t lo, int64_t hi)
 {
 	struct resolver *r = ps->r;
-	struct job j = { .frag = GAP_FRAG, .n = (uint64_t)(hi - lo) };
+	struct job j = { .frag = frag };
 
-	if (r->p->pad_set || !r->o->patch) {
-		j.byte = r->p->pad_set ? r->p->pad : 0;
-		feed(ps, &j);
-		return 0;
-	}
 	if (r->target_fd < 0 &&
 	    (r->target_fd = open(r->o->target_path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
 		return errno;
@@ -309,6 +292,70 @@ static int feed_gap(struct pass *ps, int64_t lo, int64_t hi)
 		lo += got ? got : hi - lo;
 	}
 	return 0;
+}
+
+/* A holes=skip fragment of a sparse source under --patch: its data read,
+ * its holes what the target keeps there (SPEC §9.1: a gap).  n bytes of
+ * piece x from `from`; 0 or an errno. */
+static int feed_kept_holes(struct pass *ps, const struct extent *x, int64_t from, int64_t n)
+{
+	const struct placed *pf = &ps->r->p->pf[x->frag];
+	int fd = ps->r->p->src[pf->src].fd;
+	int64_t off = pf->src_off + x->delta + from, end = off + n;
+	int64_t to_target = x->at + from - off, to_frag = x->delta + from - off;
+	int err = 0;
+
+	while (off < end && !err) {
+		int64_t data = next_data(fd, off, end), stop;
+
+		if (data > off && (err = feed_target(ps, x->frag, off + to_target,
+						     data + to_target)) != 0)
+			break;
+		if (data == end)
+			break;
+		stop = next_hole(fd, data, end);
+		err = feed_read(ps, x->frag, data + to_frag, stop - data);
+		off = stop;
+	}
+	return err;
+}
+
+/* n bytes of piece x from offset `from` within it.  0 or an errno. */
+static int feed_piece(struct pass *ps, const struct extent *x, int64_t from, int64_t n)
+{
+	const struct plan *p = ps->r->p;
+	const struct placed *pf = &p->pf[x->frag];
+	int64_t delta = x->delta + from;
+	struct job j = { .frag = x->frag, .n = (uint64_t)n };
+
+	if (pf->kind == FRAG_FILL || pf->kind == FRAG_ZERO) {
+		j.byte = pf->kind == FRAG_FILL ? pf->byte : 0;
+		feed(ps, &j);
+		return 0;
+	}
+	if (pf->kind != FRAG_FILE || pf->src < 0) {	/* in memory */
+		j.p = plan_memory_bytes(p, pf) + delta;
+		feed(ps, &j);
+		return 0;
+	}
+	if (pf->byte && !pf->decoded && p->src[pf->src].sparse && ps->r->o->patch)
+		return feed_kept_holes(ps, x, from, n);
+	return feed_read(ps, x->frag, delta, n);
+}
+
+/* A gap's bytes [lo, hi): the pad byte; under --patch without pad, what
+ * the target holds there (zeros past its end).  0 or an errno. */
+static int feed_gap(struct pass *ps, int64_t lo, int64_t hi)
+{
+	struct resolver *r = ps->r;
+	struct job j = { .frag = GAP_FRAG, .n = (uint64_t)(hi - lo) };
+
+	if (r->p->pad_set || !r->o->patch) {
+		j.byte = r->p->pad_set ? r->p->pad : 0;
+		feed(ps, &j);
+		return 0;
+	}
+	return feed_target(ps, GAP_FRAG, lo, hi);
 }
 
 /* Every active request fails with err (the helper idle first). */

@@ -112,3 +112,19 @@ int read_file(const char *path, size_t max, unsigned char **buf, size_t *len)
 	close(fd);
 	return err;
 }
+
+int64_t next_data(int fd, int64_t off, int64_t end)
+{
+	off_t d = lseek(fd, off, SEEK_DATA);
+
+	if (d < 0)
+		return errno == ENXIO ? end : off;
+	return d < end ? d : end;
+}
+
+int64_t next_hole(int fd, int64_t off, int64_t end)
+{
+	off_t h = lseek(fd, off, SEEK_HOLE);
+
+	return h < 0 || h > end ? end : h;
+}

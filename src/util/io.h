@@ -23,5 +23,10 @@ ssize_t read_wait(int fd, void *buf, size_t n);
 int read_file(const char *path, size_t max, unsigned char **buf, size_t *len);
 /* The same from an open descriptor. */
 int read_fd(int fd, size_t max, unsigned char **buf, size_t *len);
+/* A sparse file's map (SEEK_DATA, SEEK_HOLE) within [off, end): where the
+ * data from off on starts (end when only a hole is left; off itself when
+ * the file system cannot say), and where the data from off on stops. */
+int64_t next_data(int fd, int64_t off, int64_t end);
+int64_t next_hole(int fd, int64_t off, int64_t end);
 
 #endif

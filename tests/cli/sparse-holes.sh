@@ -7,7 +7,7 @@
 # from dd (conv=notrunc writes every byte; conv=sparse skips zero blocks),
 # allocation from stat(1).
 . "${TESTS_DIR:-$(dirname "$0")/..}/cli/lib.sh"
-needs jq
+needs jq gzip xxd
 
 alloc() { echo $(($(stat -c %b "$1") * $(stat -c %B "$1"))); }
 
@@ -90,6 +90,20 @@ same t2 want2
 # holes=skip in a new file: holes all the same.
 run 0 "$AIOWRITE" -o t3 -e 'file sp holes=skip'
 cmp t3 sp || fail "holes=skip into a new file"
+# A checksum over a holes=skip fragment under --patch (SPEC §8.4: the final
+# image's bytes): its holes are what the target keeps there, so the crc32
+# and the sha256 are those of the bytes the target ends up with (want2,
+# built with dd), as gzip's and sha256sum's tools compute them.
+cp old t4
+run 0 "$AIOWRITE" --patch -o t4 -e 'file sp at=4K holes=skip name=s' \
+	-e 'u32le crc32(s) at=68M' -e 'sha256 s'
+head -c $((68 * 1048576)) t4 > t4.img
+head -c $((68 * 1048576)) want2 | cmp - t4.img || fail "holes=skip under --patch: the bytes"
+span() { dd if=want2 bs=4096 skip=1 count=$((64 * 256)) status=none; }
+[ "$(dd if=t4 bs=1 skip=$((68 * 1048576 + 4)) count=32 status=none | xxd -p -c 64)" = \
+  "$(span | sha256sum | cut -d' ' -f1)" ] || fail "holes=skip under --patch: sha256"
+[ "$(dd if=t4 bs=1 skip=$((68 * 1048576)) count=4 status=none | xxd -p)" = \
+  "$(span | gzip -c | tail -c 8 | head -c 4 | xxd -p)" ] || fail "holes=skip under --patch: crc32"
 
 # A block device (root): holes read as zero; holes=skip keeps the bytes.
 if [ "$(id -u)" -eq 0 ] && command -v losetup >/dev/null 2>&1; then
