@@ -17,6 +17,7 @@
 #include "cli/progress.h"
 #include "cli/run.h"
 #include "plan/decode.h"
+#include "util/io.h"
 #include "util/mem.h"
 
 /* Every line of the manifest; the lines with errors are reported and left
@@ -28,6 +29,10 @@ static void read_manifest(struct run *x)
 	x->errs.order = manifest_place_order;
 	x->errs.order_ctx = &x->m;
 	x->m.no_env = x->o.confine != NULL;	/* SPEC §8.3: not the environment */
+	if (x->o.confine) {	/* "": no such directory, which the plan reports */
+		x->confine_real = realpath(x->o.confine, NULL);
+		x->m.confine = x->confine_real ? x->confine_real : "";
+	}
 	for (size_t i = 0; i < x->o.ndefine; i++)
 		manifest_define(&x->m, x->o.define[i], &x->errs);
 	if (x->o.manifest)
@@ -40,6 +45,18 @@ static int probe_target(struct run *x)
 {
 	const char *path = x->o.output ? x->o.output : x->m.output ? x->m.output : "-";
 
+	/* --confine: a manifest you did not write chooses no target outside
+	 * DIR with its `output` line (-o is yours). */
+	if (x->o.confine && !x->o.output && x->m.output &&
+	    (!x->confine_real || !path_inside(x->confine_real, x->m.output))) {
+		const struct directive *d = &x->m.output_at;
+
+		return error_at(&x->errs, (struct place){ .file = x->m.origin[d->origin].name,
+							  .rank = d->origin, .line = d->line,
+							  .col = d->col },
+				"'output' names '%s', outside --confine's directory; give -o",
+				x->m.output);
+	}
 	if (target_probe(&x->t, path, &x->errs) < 0)
 		return -1;
 	x->t.direct = x->o.direct;
@@ -414,6 +431,7 @@ void run_release(struct run *x)
 	target_close(&x->t);
 	plan_release(&x->p);
 	mem_free(x->r.frag);
+	free(x->confine_real);
 	free(x->r.holes);
 	free(x->r.cloned);
 	manifest_release(&x->m);

@@ -30,6 +30,7 @@ struct run {
 	struct stage *filters;
 	io_batch *b;
 	char batch_id[37];
+	char *confine_real;		/* --confine's real path, or NULL */
 };
 
 /* Everything after the options; the exit status (SPEC §5). */

@@ -356,13 +356,20 @@ int include_file(struct parse *P, const unsigned char *path, size_t n, size_t co
 	struct stat st;
 	char q[ESCAPE_BUF];
 	size_t len;
-	int fd, e, oi, rc = -1;
+	int fd = -1, e, oi, rc = -1;
 
 	if (P->depth + 1 > MANIFEST_MAX_INCLUDE_DEPTH)
 		return fail(P, col, "include nested more than %d levels deep",
 			    MANIFEST_MAX_INCLUDE_DEPTH);
 	if (!(full = join_dir(m->origin[P->oi].dir, path, n)))
 		return error_nomem(P->err);
+	/* --confine (SPEC §5, for manifests you did not write): an included
+	 * manifest is read only from inside DIR, as sources are. */
+	if (m->confine && (!*m->confine || !path_inside(m->confine, full))) {
+		fail(P, col, "cannot include '%s': it is outside --confine's directory",
+		     escape_bytes(q, path, n));
+		goto out;
+	}
 	/* Not blocking on a FIFO, and only a regular file: `include /dev/zero`
 	 * must not read forever. */
 	fd = open(full, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);

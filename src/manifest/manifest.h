@@ -147,6 +147,8 @@ struct manifest {
 	struct define *cmdline;	/* -D NAME=VALUE: they win over everything */
 	size_t ncmdline;
 	int no_env;		/* --confine: ${NAME} never reads the environment */
+	const char *confine;	/* --confine's real path: an include must be in it;
+				 * "" when it has none (every include refused) */
 	int top_set;		/* the top manifest is a file: its identity */
 	uint64_t top_dev, top_ino;
 };

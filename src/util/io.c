@@ -1,6 +1,10 @@
 /* io.c -- reading whole (io.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -127,4 +131,41 @@ int64_t next_hole(int fd, int64_t off, int64_t end)
 	off_t h = lseek(fd, off, SEEK_HOLE);
 
 	return h < 0 || h > end ? end : h;
+}
+
+/* realpath of path, or of its directory joined with its last component
+ * when that does not exist yet (not "." or ".."); malloc'd, or NULL. */
+static char *real_or_new(const char *path)
+{
+	char *r = realpath(path, NULL), *d, *b, *dir, *out = NULL;
+
+	if (r || errno != ENOENT)
+		return r;
+	if (!(d = strdup(path)) || !(b = strdup(path))) {
+		free(d);
+		return NULL;
+	}
+	dir = realpath(dirname(d), NULL);
+	if (dir && strcmp(basename(b), "..") != 0 && strcmp(basename(b), ".") != 0 &&
+	    asprintf(&out, "%s/%s", strcmp(dir, "/") ? dir : "", basename(b)) < 0)
+		out = NULL;
+	free(dir);
+	free(d);
+	free(b);
+	return out;
+}
+
+int path_inside(const char *dir, const char *path)
+{
+	char *r = real_or_new(path);
+	size_t n = strlen(dir);
+	int in;
+
+	if (!r)
+		return 0;
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	in = strcmp(dir, "/") == 0 || (strncmp(r, dir, n) == 0 && (r[n] == '/' || r[n] == '\0'));
+	free(r);
+	return in;
 }

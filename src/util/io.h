@@ -28,5 +28,9 @@ int read_fd(int fd, size_t max, unsigned char **buf, size_t *len);
  * the file system cannot say), and where the data from off on stops. */
 int64_t next_data(int fd, int64_t off, int64_t end);
 int64_t next_hole(int fd, int64_t off, int64_t end);
+/* Whether path, resolved (symbolic links followed; a last component that
+ * does not exist yet taken as named), lies in the directory whose real path
+ * is dir or beneath it. */
+int path_inside(const char *dir, const char *path);
 
 #endif

@@ -121,3 +121,30 @@ fi
 # Without --confine nothing changes: the same manifests work.
 run 0 "$AIOWRITE" d/sub/m3 -o o12
 [ "$(cat o12)" = xSECRET ] || fail "without --confine"
+
+# An `include` or an `output` line of a confined manifest is held to DIR as
+# its sources are: an include outside (.., absolute, a symbolic link out) is
+# refused before it is read; an output line outside is refused (-o, which
+# is the user's, is not), and one inside works.
+printf 'NOTAMANIFEST\n' > outside.m
+printf 'data "in"\n' > d/inner.m
+ln -s ../outside.m d/link.m
+for inc in ../outside.m "$T/outside.m" link.m; do
+	printf 'include %s\n' "$inc" > d/inc.m
+	run 2 "$AIOWRITE" --confine=d d/inc.m -o inc.out
+	has err "^d/inc\.m:1:9: cannot include '.*': it is outside --confine's directory$"
+	grep -q NOTAMANIFEST err && fail "include $inc: the outside file was read"
+	[ ! -e inc.out ] || fail "include $inc: target created"
+done
+printf 'include inner.m\n' > d/inc.m
+run 0 "$AIOWRITE" --confine=d d/inc.m -o inc.out --report=none
+[ "$(cat inc.out)" = in ] || fail "an include inside DIR"
+printf 'output ../evil.bin\ndata "x"\n' > d/out.m
+run 2 "$AIOWRITE" --confine=d d/out.m --report=none
+has err "^d/out\.m:1:1: 'output' names 'd/\.\./evil\.bin', outside --confine's directory; give -o$"
+[ ! -e evil.bin ] || fail "output outside DIR: written"
+run 0 "$AIOWRITE" --confine=d d/out.m -o mine.bin --report=none
+printf 'output sub/good.bin\ndata "x"\n' > d/out.m
+run 0 "$AIOWRITE" --confine=d d/out.m --report=none
+[ "$(cat d/sub/good.bin)" = x ] || fail "output inside DIR"
+exit 0
