@@ -356,17 +356,16 @@ static int computed(const struct placed *pf)
 }
 
 /* A computed fragment's value: a field's as the number it holds (read in
- * its byte order; negative ones as their two's complement), then its
- * bytes; a digest's as its hex. */
+ * its byte order, pf->byte from frag_shape; negative ones as their two's
+ * complement), then its bytes; a digest's as its hex. */
 static void print_value(FILE *out, const struct placed *pf, int json)
 {
-	static const int64_t raw[] = { 32, 64, 20, 16 };	/* by enum digest_algo */
 	uint64_t v = 0;
 	int be = (pf->byte & 0x80) != 0;
 
 	if (pf->kind == FRAG_DIGEST) {
 		fputs(json ? ",\"value\":\"" : "value ", out);
-		if (pf->byte < 4 && pf->len == 2 * raw[pf->byte])	/* text: hex already */
+		if (pf->byte & 0x80)	/* text: hex already (frag_shape) */
 			fwrite(pf->bytes, 1, (size_t)pf->len, out);
 		else
 			value_hex(out, pf);

@@ -252,7 +252,7 @@ uint8_t frag_shape(const struct manifest *m, const struct fragment *f)
 		return (uint8_t)(s.width | (s.big_endian ? 0x80 : 0));
 	}
 	if (f->kind == FRAG_DIGEST && frag_ext(m, f))
-		return frag_ext(m, f)->algo;
+		return (uint8_t)(frag_ext(m, f)->algo | (frag_ext(m, f)->text ? 0x80 : 0));
 	return f->byte;
 }
 
@@ -260,8 +260,8 @@ const char *frag_word(int kind, uint8_t shape)
 {
 	static const char *const digests[] = { "sha256", "sha512", "sha1", "md5" };
 
-	if (kind == FRAG_DIGEST && shape < sizeof digests / sizeof digests[0])
-		return digests[shape];
+	if (kind == FRAG_DIGEST && (shape & 0x7f) < sizeof digests / sizeof digests[0])
+		return digests[shape & 0x7f];
 	if (kind != FRAG_FIELD)
 		return frag_kind_name(kind);
 	switch (shape) {

@@ -217,7 +217,7 @@ const char *frag_kind_name(int kind);	/* "file", "data", ... */
 int manifest_place_order(const void *ctx, uint32_t rank_a, uint64_t line_a, uint32_t rank_b,
 			 uint64_t line_b);
 /* What tells a field's or digest's line word: its width (| 0x80 big-endian)
- * or its enum digest_algo; f->byte for the other kinds. */
+ * or its enum digest_algo (| 0x80 with `text`); f->byte for the other kinds. */
 uint8_t frag_shape(const struct manifest *m, const struct fragment *f);
 /* The word the line starts with, as the report shows it: frag_kind_name,
  * but "u8" .. "u64be" for a field and "sha256" .. "md5" for a digest. */

@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include "plan/plan_internal.h"
+#include "util/io.h"
 
 #define MAX_SYMLINKS 40		/* as the kernel's MAXSYMLINKS */
 #define RESOLVE_FLAGS (RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS)
@@ -94,7 +95,6 @@ void confine_release(struct confine *c)
 static const char *origin_rel(struct confine *c, const struct manifest *m, unsigned origin,
 			      int origin_fd)
 {
-	size_t n = strlen(c->real);
 	char *real;
 	const char *rel;
 
@@ -102,15 +102,7 @@ static const char *origin_rel(struct confine *c, const struct manifest *m, unsig
 		return c->rel[origin];
 	if (!(real = real_path(origin_fd, m->origin[origin].dir)))
 		return NULL;
-	if (strcmp(real, c->real) == 0)
-		rel = "";
-	else if (strcmp(c->real, "/") == 0)
-		rel = real + 1;
-	else if (strncmp(real, c->real, n) == 0 && real[n] == '/')
-		rel = real + n + 1;
-	else
-		rel = NULL;
-	if (rel)
+	if ((rel = path_below(c->real, real)) != NULL)
 		c->rel[origin] = strdup(rel);
 	else
 		c->outside[origin] = 1;

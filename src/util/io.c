@@ -155,17 +155,24 @@ static char *real_or_new(const char *path)
 	return out;
 }
 
+const char *path_below(const char *dir, const char *real)
+{
+	size_t n = strlen(dir);
+
+	if (strcmp(real, dir) == 0)
+		return real + n;
+	if (strcmp(dir, "/") == 0)
+		return real + 1;
+	if (strncmp(real, dir, n) == 0 && real[n] == '/')
+		return real + n + 1;
+	return NULL;
+}
+
 int path_inside(const char *dir, const char *path)
 {
 	char *r = real_or_new(path);
-	size_t n = strlen(dir);
-	int in;
+	int in = r && path_below(dir, r) != NULL;
 
-	if (!r)
-		return 0;
-	while (n > 1 && dir[n - 1] == '/')
-		n--;
-	in = strcmp(dir, "/") == 0 || (strncmp(r, dir, n) == 0 && (r[n] == '/' || r[n] == '\0'));
 	free(r);
 	return in;
 }

@@ -28,6 +28,10 @@ int read_fd(int fd, size_t max, unsigned char **buf, size_t *len);
  * the file system cannot say), and where the data from off on stops. */
 int64_t next_data(int fd, int64_t off, int64_t end);
 int64_t next_hole(int fd, int64_t off, int64_t end);
+/* Where real (a real path) goes on below the directory whose real path is
+ * dir: the rest of real after "dir/" ("" for dir itself), or NULL when it
+ * is not dir or beneath it. */
+const char *path_below(const char *dir, const char *real);
 /* Whether path, resolved (symbolic links followed; a last component that
  * does not exist yet taken as named), lies in the directory whose real path
  * is dir or beneath it. */

@@ -38,7 +38,6 @@ int big_buf_alloc(struct big_buf *b, size_t size, size_t populate)
 	}
 	if (!(b->p = map_aligned(len)))
 		return -1;
-	b->map = b->p;
 	b->map_len = len;
 #ifdef MADV_POPULATE_WRITE
 	if (populate)
@@ -51,9 +50,8 @@ int big_buf_alloc(struct big_buf *b, size_t size, size_t populate)
 
 void big_buf_free(struct big_buf *b)
 {
-	if (b->map)
-		munmap(b->map, b->map_len);
-	b->map = NULL;
+	if (b->p)
+		munmap(b->p, b->map_len);
 	b->p = NULL;
 }
 

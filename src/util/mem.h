@@ -13,9 +13,8 @@
  * 22 ms of user time in 4 KiB pages and nothing measurable in 2 MiB ones.
  */
 struct big_buf {
-	unsigned char *p;	/* size bytes, from a 2 MiB boundary */
-	void *map;		/* the mapping, for big_buf_free */
-	size_t map_len;
+	unsigned char *p;	/* size bytes, from a 2 MiB boundary: the mapping */
+	size_t map_len;		/* its length, a multiple of 2 MiB */
 };
 
 /* Map size bytes (anonymous, MAP_NORESERVE), advised MADV_HUGEPAGE, with
